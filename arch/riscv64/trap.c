@@ -1,0 +1,137 @@
+/*
+ * Trap dispatch.  Every trap from a guest ends up in arch_guest_trap(): interrupts go to
+ * the hypervisor's handlers, exceptions to SBI, MMIO or fault injection; then the
+ * scheduler decides which vCPU this hart resumes.
+ */
+#include <arch/csr.h>
+#include <arch/guest_fault.h>
+#include <arch/hooks.h>
+#include <arch/plic.h>
+#include <arch/vsbi.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/pcpu.h>
+#include <kernel/sched.h>
+#include <vmm/vm.h>
+
+#define INSN_WFI 0x10500073
+
+static void handle_irq(u64 irq, struct vcpu *vcpu)
+{
+    switch (irq) {
+    case IRQ_S_SOFT:
+        if (vcpu)
+            vcpu->exits[EXIT_IRQ_IPI]++;
+        csr_clear(sip, MIP_SSIP);
+        pcpu_process_calls();
+        break;
+    case IRQ_S_TIMER:
+        if (vcpu)
+            vcpu->exits[EXIT_IRQ_TIMER]++;
+        sched_timer_expired();
+        break;
+    case IRQ_S_EXT:
+        if (vcpu)
+            vcpu->exits[EXIT_IRQ_EXT]++;
+        plic_handle_irq();
+        break;
+    default:
+        log_warn("unexpected interrupt %lu", irq);
+    }
+}
+
+static void handle_virtual_instruction(struct vcpu *vcpu)
+{
+    u64 insn = csr_read(stval);
+
+    if (insn == INSN_WFI) {
+        vcpu->exits[EXIT_WFI]++;
+        vcpu->arch.regs.sepc += 4;
+        sched_block_current();
+        return;
+    }
+    /* Hypervisor instructions and CSRs do not exist for a guest: illegal instruction. */
+    vcpu->exits[EXIT_VIRTUAL_INST]++;
+    guest_inject_exception(vcpu, EXC_ILLEGAL_INST, insn);
+}
+
+static void handle_exception(struct vcpu *vcpu, u64 cause)
+{
+    switch (cause) {
+    case EXC_ECALL_VS:
+        vcpu->exits[EXIT_SBI]++;
+        vsbi_handle(vcpu);
+        break;
+    case EXC_INST_GUEST_PAGE_FAULT:
+    case EXC_LOAD_GUEST_PAGE_FAULT:
+    case EXC_STORE_GUEST_PAGE_FAULT:
+        guest_page_fault(vcpu, cause);
+        break;
+    case EXC_VIRTUAL_INST:
+        handle_virtual_instruction(vcpu);
+        break;
+    default:
+        /* Access faults, misaligned accesses and the like: the guest's own business. */
+        vcpu->exits[EXIT_OTHER]++;
+        guest_inject_exception(vcpu, cause, csr_read(stval));
+    }
+}
+
+struct guest_regs *arch_guest_trap(struct guest_regs *regs)
+{
+    struct vcpu *vcpu = this_pcpu()->current;
+    u64 cause = csr_read(scause);
+
+    BUG_ON(!vcpu || regs != &vcpu->arch.regs);
+    if (cause & CAUSE_INTERRUPT)
+        handle_irq(cause & ~CAUSE_INTERRUPT, vcpu);
+    else
+        handle_exception(vcpu, cause);
+    return &sched_resume()->arch.regs;
+}
+
+void arch_idle(void)
+{
+    wfi();
+    u64 pending = csr_read(sip) & csr_read(sie);
+    for (u64 irq = 0; pending; irq++, pending >>= 1)
+        if (pending & 1)
+            handle_irq(irq, NULL);
+}
+
+struct fixup {
+    u64 insn, handler;
+};
+extern const struct fixup __fixup_start[], __fixup_end[];
+
+static void dump_regs(const struct guest_regs *r)
+{
+    static const char *const names[32] = {
+        "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+        "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+        "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+
+    for (int i = 1; i < 32; i += 2)
+        console_printf("  %-4s %016lx  %-4s %016lx\n", names[i], r->x[i], i + 1 < 32 ? names[i + 1] : "",
+                       i + 1 < 32 ? r->x[i + 1] : 0);
+}
+
+/* A trap taken in HS-mode: an expected fault with a fixup, or a hypervisor bug. */
+void arch_hs_trap(struct guest_regs *frame)
+{
+    u64 cause = csr_read(scause), tval = csr_read(stval);
+
+    if (!(cause & CAUSE_INTERRUPT)) {
+        for (const struct fixup *f = __fixup_start; f < __fixup_end; f++) {
+            if (f->insn == frame->sepc) {
+                csr_write(sepc, f->handler);
+                return;
+            }
+        }
+    }
+    console_printf("\n*** hypervisor trap in HS-mode: scause 0x%lx stval 0x%lx sepc 0x%lx "
+                   "sstatus 0x%lx\n",
+                   cause, tval, frame->sepc, frame->sstatus);
+    dump_regs(frame);
+    panic("unexpected trap in the hypervisor");
+}

@@ -1,0 +1,78 @@
+/*
+ * SBI RFENCE extension: remote fence.i and sfence.vma for a VM's vCPUs.  Each target hart
+ * flushes with the VM's VMID installed, whichever vCPU it runs at the time; the call
+ * returns once every target has flushed.  The hfence variants are for guests with the H
+ * extension, which Shyper does not offer: not supported.
+ */
+#include <arch/csr.h>
+#include <arch/vsbi.h>
+#include <kernel/pcpu.h>
+#include <vmm/vm.h>
+
+/* Flushing more pages than this one by one costs more than a full flush. */
+#define RFENCE_MAX_PAGES 64
+
+struct rfence_req {
+    struct vm *vm;
+    unsigned long fid;
+    u64 start, size, asid;
+};
+
+static bool full_flush(const struct rfence_req *r)
+{
+    return (r->start == 0 && r->size == 0) || r->size == (u64)-1 ||
+           r->size > RFENCE_MAX_PAGES * PAGE_SIZE;
+}
+
+static void do_rfence(void *arg)
+{
+    const struct rfence_req *r = arg;
+
+    if (r->fid == SBI_RFENCE_FENCE_I) {
+        fence_i();
+        return;
+    }
+    u64 saved = csr_swap(hgatp, stage2_hgatp(&r->vm->s2));
+    if (full_flush(r)) {
+        if (r->fid == SBI_RFENCE_SFENCE_VMA_ASID)
+            hfence_vvma_asid(r->asid);
+        else
+            hfence_vvma_all();
+    } else {
+        for (u64 va = ALIGN_DOWN(r->start, PAGE_SIZE); va < r->start + r->size; va += PAGE_SIZE)
+            hfence_vvma_va(va);
+    }
+    csr_write(hgatp, saved);
+}
+
+static enum vsbi_result rfence_handler(struct vcpu *vcpu, const struct vsbi_call *call,
+                                       struct sbiret *ret)
+{
+    struct vm *vm = vcpu->vm;
+    struct rfence_req req = {
+        .vm = vm, .fid = call->fid, .start = call->args[2], .size = call->args[3],
+        .asid = call->args[4]};
+    u64 targets;
+
+    if (call->fid > SBI_RFENCE_SFENCE_VMA_ASID)
+        return VSBI_RETURN; /* SBI_ERR_NOT_SUPPORTED */
+    ret->error = vsbi_hart_mask_to_vcpus(call->args[0], call->args[1], vm->nr_vcpus, &targets);
+    if (ret->error)
+        return VSBI_RETURN;
+    if (call->fid != SBI_RFENCE_FENCE_I && !full_flush(&req) &&
+        req.start + req.size < req.start) {
+        ret->error = SBI_ERR_INVALID_ADDRESS;
+        return VSBI_RETURN;
+    }
+    for (u32 i = 0; i < vm->nr_vcpus; i++)
+        if (targets & BIT(i))
+            pcpu_call(vm->vcpus[i].hartid, do_rfence, &req, true);
+    return VSBI_RETURN;
+}
+
+const struct vsbi_extension vsbi_ext_rfence = {
+    .eid_min = SBI_EXT_RFENCE,
+    .eid_max = SBI_EXT_RFENCE,
+    .name = "rfence",
+    .handler = rfence_handler,
+};

@@ -1,0 +1,159 @@
+/* Bitmap page-frame allocator (see page_alloc.h). */
+#include <kernel/page_alloc.h>
+#include <kernel/panic.h>
+#include <string.h>
+
+struct page_pool system_pool;
+
+static bool page_used(const struct page_pool *pool, u64 i)
+{
+    return pool->bitmap[i / 64] & (1UL << (i % 64));
+}
+
+static void mark_range(struct page_pool *pool, u64 first, u64 nr, bool used)
+{
+    for (u64 i = first; i < first + nr; i++) {
+        u64 bit = 1UL << (i % 64);
+        if (used)
+            pool->bitmap[i / 64] |= bit;
+        else
+            pool->bitmap[i / 64] &= ~bit;
+    }
+    if (used)
+        pool->nr_free -= nr;
+    else
+        pool->nr_free += nr;
+}
+
+/* Index of the first used page in [first, first + nr), or first + nr when all are free. */
+static u64 first_used(const struct page_pool *pool, u64 first, u64 nr)
+{
+    for (u64 i = first; i < first + nr; i++) {
+        if (i % 64 == 0 && i + 64 <= first + nr && pool->bitmap[i / 64] == 0) {
+            i += 63;
+            continue;
+        }
+        if (page_used(pool, i))
+            return i;
+    }
+    return first + nr;
+}
+
+void page_pool_init(struct page_pool *pool, paddr_t base, u64 nr_pages, u64 *bitmap)
+{
+    pool->base = base;
+    pool->nr_pages = nr_pages;
+    pool->bitmap = bitmap;
+    pool->nr_free = 0;
+    pool->hint = 0;
+    spin_lock_init(&pool->lock);
+    memset(bitmap, 0, PAGE_POOL_BITMAP_BYTES(nr_pages));
+    pool->nr_free = nr_pages;
+}
+
+void page_pool_reserve(struct page_pool *pool, paddr_t pa, u64 size)
+{
+    paddr_t start = ALIGN_DOWN(pa, PAGE_SIZE);
+    paddr_t end = ALIGN_UP(pa + size, PAGE_SIZE);
+    paddr_t pool_end = pool->base + pool->nr_pages * PAGE_SIZE;
+
+    if (start < pool->base)
+        start = pool->base;
+    if (end > pool_end)
+        end = pool_end;
+    spin_lock(&pool->lock);
+    for (paddr_t p = start; p < end; p += PAGE_SIZE) {
+        u64 i = (p - pool->base) >> PAGE_SHIFT;
+        if (!page_used(pool, i))
+            mark_range(pool, i, 1, true);
+    }
+    spin_unlock(&pool->lock);
+}
+
+static paddr_t search(struct page_pool *pool, u64 from, u64 nr, u64 align)
+{
+    u64 align_pages = align >> PAGE_SHIFT;
+    /* Page index i is suitably aligned when base + i*PAGE_SIZE is a multiple of align. */
+    u64 skew = (pool->base >> PAGE_SHIFT) & (align_pages - 1);
+    u64 i = ALIGN_UP(from + skew, align_pages) - skew;
+
+    while (i + nr <= pool->nr_pages) {
+        u64 used = first_used(pool, i, nr);
+        if (used == i + nr) {
+            mark_range(pool, i, nr, true);
+            if (nr == 1)
+                pool->hint = i + 1;
+            return pool->base + (i << PAGE_SHIFT);
+        }
+        i = ALIGN_UP(used + 1 + skew, align_pages) - skew;
+    }
+    return 0;
+}
+
+paddr_t page_pool_alloc(struct page_pool *pool, u64 nr, u64 align)
+{
+    paddr_t pa = 0;
+
+    if (nr == 0 || nr > pool->nr_pages || align < PAGE_SIZE || (align & (align - 1)))
+        return 0;
+    spin_lock(&pool->lock);
+    if (pool->nr_free >= nr) {
+        u64 from = (nr == 1 && align == PAGE_SIZE) ? pool->hint : 0;
+        pa = search(pool, from, nr, align);
+        if (!pa && from)
+            pa = search(pool, 0, nr, align);
+    }
+    spin_unlock(&pool->lock);
+    return pa;
+}
+
+bool page_pool_alloc_at(struct page_pool *pool, paddr_t pa, u64 nr)
+{
+    bool ok = false;
+
+    if (!IS_ALIGNED(pa, PAGE_SIZE) || pa < pool->base)
+        return false;
+    u64 i = (pa - pool->base) >> PAGE_SHIFT;
+    if (nr == 0 || i >= pool->nr_pages || nr > pool->nr_pages - i)
+        return false;
+    spin_lock(&pool->lock);
+    if (first_used(pool, i, nr) == i + nr) {
+        mark_range(pool, i, nr, true);
+        ok = true;
+    }
+    spin_unlock(&pool->lock);
+    return ok;
+}
+
+void page_pool_free(struct page_pool *pool, paddr_t pa, u64 nr)
+{
+    BUG_ON(!IS_ALIGNED(pa, PAGE_SIZE) || pa < pool->base);
+    u64 i = (pa - pool->base) >> PAGE_SHIFT;
+    BUG_ON(i >= pool->nr_pages || nr > pool->nr_pages - i);
+    spin_lock(&pool->lock);
+    for (u64 k = i; k < i + nr; k++)
+        BUG_ON(!page_used(pool, k));
+    mark_range(pool, i, nr, false);
+    if (i < pool->hint)
+        pool->hint = i;
+    spin_unlock(&pool->lock);
+}
+
+u64 page_pool_free_pages(struct page_pool *pool)
+{
+    return READ_ONCE(pool->nr_free);
+}
+
+paddr_t page_alloc_zeroed(u64 nr, u64 align)
+{
+    paddr_t pa = page_pool_alloc(&system_pool, nr, align);
+
+    if (pa)
+        memset((void *)pa, 0, nr << PAGE_SHIFT);
+    return pa;
+}
+
+void page_free(paddr_t pa, u64 nr)
+{
+    page_pool_free(&system_pool, pa, nr);
+}

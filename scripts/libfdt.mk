@@ -1,0 +1,20 @@
+# libfdt, taken from Debian's linux-source package (scripts/dtc/libfdt) and compiled
+# freestanding for the hypervisor.  Nothing of it is kept in this repository: the
+# sources are extracted once into $(CACHE_DIR)/libfdt, keyed by the package version.
+
+LINUX_SOURCE_PKG ?= linux-source-6.12
+LINUX_SOURCE_TAR ?= /usr/src/$(LINUX_SOURCE_PKG).tar.xz
+LIBFDT_DIR   := $(CACHE_DIR)/libfdt
+LIBFDT_STAMP := $(LIBFDT_DIR)/.version
+LIBFDT_NAMES := fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_addresses fdt_overlay
+LIBFDT_OBJS  := $(patsubst %,$(BUILD)/libfdt/%.o,$(LIBFDT_NAMES))
+
+$(LIBFDT_STAMP): $(DEPS_STAMP)
+	$(Q)bash scripts/extract-libfdt.sh "$(LINUX_SOURCE_PKG)" "$(LINUX_SOURCE_TAR)" "$(LIBFDT_DIR)"
+
+$(LIBFDT_DIR)/%.c: $(LIBFDT_STAMP) ;
+
+$(BUILD)/libfdt/%.o: $(LIBFDT_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      libfdt/$*.c"
+	$(Q)$(CC) $(filter-out -Wextra -MMD -MP,$(HYP_CFLAGS)) -Wno-sign-compare -c $(LIBFDT_DIR)/$*.c -o $@

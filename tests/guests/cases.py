@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Bare-metal guest tests: each case boots the hypervisor with one configuration and
+its guest images in QEMU, and checks what a user would see on the console.
+
+A case passes when QEMU powers off by itself (SBI SRST -> exit status 0) within its
+time limit, every guest check printed "PASS ...", none printed "FAIL ...", the expected
+"RESULT: N passed, 0 failed" lines and any extra expected lines appear, and the
+hypervisor never panicked.
+
+    cases.py [--results FILE] [--only NAME_SUBSTRING] [--list]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+QEMU = "qemu-system-riscv64"
+
+
+def guest(name):
+    return os.path.join(BUILD, "guests", name + ".bin")
+
+
+class Case:
+    def __init__(self, name, config, images, smp=(1,), cpu="rv64", mem="1G", timeout=60,
+                 expect=(), results=1, icount=False):
+        self.name = name
+        self.config = config          # file under tests/guests/configs/ or config/
+        self.images = images          # VM0_IMAGE, VM1_IMAGE, ... (guest names)
+        self.smp = smp                # run once per hart count
+        self.cpu = cpu
+        self.mem = mem
+        self.timeout = timeout
+        self.expect = expect          # regexes that must appear in the output
+        self.results = results        # how many "RESULT:" lines (one per test guest)
+        self.icount = icount
+
+
+# The table of cases.  Keep one line per case; add new guests here.
+CASES = [
+    Case("hello", "tests/guests/configs/single.c", ["hello"], smp=(1, 2, 4)),
+]
+
+
+def build_variant(case):
+    variant = "test-" + case.name
+    cmd = ["make", "-s", "--no-print-directory", "hyp", f"VARIANT={variant}",
+           f"HYP_CONFIG={case.config}"]
+    for i, img in enumerate(case.images):
+        cmd.append(f"VM{i}_IMAGE={guest(img)}")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode:
+        return None, proc.stdout + proc.stderr
+    return os.path.join(BUILD, "variants", variant, "shyper.bin"), ""
+
+
+def run_qemu(case, binary, smp):
+    cmd = [QEMU, "-machine", "virt", "-cpu", case.cpu, "-smp", str(smp), "-m", case.mem,
+           "-bios", "default", "-nographic", "-no-reboot", "-kernel", binary]
+    if case.icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=case.timeout)
+        out, status = proc.stdout.decode(errors="replace"), proc.returncode
+    except subprocess.TimeoutExpired as e:
+        out, status = (e.stdout or b"").decode(errors="replace"), None
+    return out, status, time.monotonic() - start
+
+
+def judge(case, out, status):
+    problems = []
+    if status is None:
+        problems.append(f"timed out after {case.timeout}s")
+    elif status != 0:
+        problems.append(f"QEMU exit status {status}")
+    if "PANIC" in out:
+        problems.append("hypervisor panic")
+    fails = re.findall(r"^(?:\[vm\d+\] )?FAIL .*$", out, re.M)
+    problems += [f.strip() for f in fails]
+    results = re.findall(r"RESULT: (\d+) passed, (\d+) failed", out)
+    if len(results) < case.results:
+        problems.append(f"{len(results)} of {case.results} guests reported a RESULT line")
+    for r in results:
+        if int(r[1]):
+            problems.append(f"guest reported {r[1]} failed checks")
+    for pattern in case.expect:
+        if not re.search(pattern, out, re.M):
+            problems.append(f"missing expected output /{pattern}/")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", help="write 'passed failed' here")
+    ap.add_argument("--only", help="run only cases whose name contains this")
+    ap.add_argument("--list", action="store_true", help="list the cases")
+    args = ap.parse_args()
+
+    logdir = os.path.join(BUILD, "test-logs", "guests")
+    os.makedirs(logdir, exist_ok=True)
+    passed = failed = 0
+    for case in CASES:
+        if args.only and args.only not in case.name:
+            continue
+        for smp in case.smp:
+            label = f"{case.name}[smp={smp}]"
+            if args.list:
+                print(label)
+                continue
+            binary, err = build_variant(case)
+            if not binary:
+                print(f"FAIL {label}: build failed\n{err}")
+                failed += 1
+                continue
+            out, status, secs = run_qemu(case, binary, smp)
+            log = os.path.join(logdir, f"{case.name}-smp{smp}.log")
+            with open(log, "w") as f:
+                f.write(out)
+            problems = judge(case, out, status)
+            if problems:
+                failed += 1
+                print(f"FAIL {label} ({secs:.1f}s): " + "; ".join(problems[:5]) + f"  [log: {log}]")
+            else:
+                passed += 1
+                print(f"PASS {label} ({secs:.1f}s)")
+    if args.list:
+        return 0
+    print(f"{passed} passed, {failed} failed")
+    if args.results:
+        with open(args.results, "w") as f:
+            f.write(f"{passed} {failed}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

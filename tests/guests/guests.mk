@@ -1,0 +1,34 @@
+# Bare-metal test guests: every tests/guests/*.c is one guest, linked with the runtime
+# in tests/guests/lib/ into build/guests/<name>.bin (loaded at 0x90000000).
+
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
+                -fno-pic -fno-pie -mcmodel=medany -march=rv64gc -mabi=lp64d \
+                -Ikernel/include -Ikernel/include/libc -Itests/guests -Itests/guests/configs -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+                 -T tests/guests/lib/guest.ld
+GUEST_LIB_SRCS := tests/guests/lib/crt0.S tests/guests/lib/guest.c kernel/lib/vsnprintf.c \
+                  kernel/lib/string.c
+GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
+GUEST_NAMES := $(basename $(notdir $(wildcard tests/guests/*.c)))
+GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
+DEFAULT_VM0_IMAGE := $(BUILD)/guests/hello.bin
+
+$(BUILD)/guests/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< [guest]"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guests/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS      $< [guest]"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/obj/tests/guests/%.c.o $(GUEST_LIB_OBJS) tests/guests/lib/guest.ld
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) -lgcc
+
+$(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+guests: $(DEPS_STAMP) $(GUEST_BINS)
+
+-include $(shell find $(BUILD)/guests/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+# Test suites.  `make test` runs every suite even when one fails, then prints the total
+# as "N passed, M failed" and fails if anything failed.  Each suite writes its counts to
+# build/test-results/<suite>.
+#
+#   test-unit     host unit tests: tests/unit/test_*.c
+#   test-guests   bare-metal guests under the hypervisor in QEMU (tests/guests/cases.py)
+#   + suites other fragments add to TEST_SUITES
+
+RESULTS := $(BUILD)/test-results
+
+# ---------------------------------------------------------------- host unit tests
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined -Iinclude -Iarch/riscv64/include -Ikernel/include \
+               -Ivmm/include -Idevice/include -Iconfig/include -Itests/unit -Icli -DUNIT_TEST
+UNIT_NAMES := $(basename $(notdir $(wildcard tests/unit/test_*.c)))
+UNIT_BINS := $(patsubst %,$(BUILD)/unit/%,$(UNIT_NAMES))
+# Sources named on the first line of a test file ("// UNIT_SOURCES: ...").
+unit_sources = $(subst $$(CJSON_DIR),$(CJSON_DIR),$(shell sed -n '1s|^// UNIT_SOURCES:||p' tests/unit/$(1).c))
+
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/unit_test.h $$(call unit_sources,$$*) $(UNIT_EXTRA_DEPS)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< tests/unit/unit_main.c $(call unit_sources,$*)
+
+unit: $(UNIT_BINS)
+
+test-unit: $(UNIT_BINS)
+	@mkdir -p $(RESULTS)
+	$(Q)$(PYTHON) tests/run_suite.py unit $(RESULTS)/unit $(UNIT_BINS)
+
+# ---------------------------------------------------------------- bare-metal guests
+test-guests: $(DEPS_STAMP) $(GUEST_BINS) $(HYP_LIB)
+	@mkdir -p $(RESULTS)
+	$(Q)$(PYTHON) tests/guests/cases.py --results $(RESULTS)/guests
+
+# ---------------------------------------------------------------- everything
+TEST_SUITES += test-unit test-guests
+
+test: $(DEPS_STAMP)
+	@rm -rf $(RESULTS)
+	-$(Q)for s in $(TEST_SUITES); do $(MAKE) --no-print-directory $$s || true; done
+	$(Q)$(PYTHON) tests/run_suite.py --summary $(RESULTS) $(TEST_SUITES)

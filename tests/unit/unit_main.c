@@ -1,0 +1,66 @@
+/* Runner for the host unit tests (see unit_test.h); also the host stand-ins for the
+ * few hypervisor services pure code calls (panic, logging). */
+#include "unit_test.h"
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#define MAX_TESTS 512
+
+static struct unit_test tests[MAX_TESTS];
+static int nr_tests;
+bool unit_current_failed;
+
+void unit_register(const char *name, void (*fn)(void))
+{
+    if (nr_tests < MAX_TESTS)
+        tests[nr_tests++] = (struct unit_test){name, fn};
+}
+
+void unit_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("  %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    unit_current_failed = true;
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("panic: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    abort();
+}
+
+void log_printf(enum log_level level, const char *fmt, ...)
+{
+    (void)level;
+    (void)fmt;
+}
+
+int main(void)
+{
+    int passed = 0, failed = 0;
+
+    for (int i = 0; i < nr_tests; i++) {
+        unit_current_failed = false;
+        tests[i].fn();
+        printf("%s %s\n", unit_current_failed ? "FAIL" : "PASS", tests[i].name);
+        if (unit_current_failed)
+            failed++;
+        else
+            passed++;
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

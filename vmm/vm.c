@@ -1,0 +1,318 @@
+/* VM creation, lifecycle and guest-memory access (see vm.h). */
+#include <arch/hooks.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/page_alloc.h>
+#include <kernel/pcpu.h>
+#include <kernel/platform.h>
+#include <kernel/sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <vmm/vm.h>
+
+static struct vm vms[MAX_VMS];
+static bool vm_used[MAX_VMS];
+
+struct vm *vm_get(u32 id)
+{
+    return id < MAX_VMS && vm_used[id] ? &vms[id] : NULL;
+}
+
+void *vm_gpa_to_hva(struct vm *vm, gpaddr_t gpa, u64 len)
+{
+    for (u32 i = 0; i < vm->nr_mem; i++) {
+        const struct vm_mem_region *r = &vm->mem[i];
+        if (range_within(gpa, len, r->ipa, r->size))
+            return (void *)(r->pa + (gpa - r->ipa));
+    }
+    return NULL;
+}
+
+static int copy_guest(struct vm *vm, gpaddr_t gpa, void *buf, u64 len, bool to_guest)
+{
+    while (len) {
+        u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+        u8 *p = vm_gpa_to_hva(vm, gpa, chunk);
+        if (!p)
+            return -EFAULT;
+        if (to_guest)
+            memcpy(p, buf, chunk);
+        else
+            memcpy(buf, p, chunk);
+        gpa += chunk;
+        buf = (u8 *)buf + chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+int vm_read_guest(struct vm *vm, gpaddr_t gpa, void *dst, u64 len)
+{
+    return copy_guest(vm, gpa, dst, len, false);
+}
+
+int vm_write_guest(struct vm *vm, gpaddr_t gpa, const void *src, u64 len)
+{
+    return copy_guest(vm, gpa, (void *)src, len, true);
+}
+
+struct mmio_dev *vm_find_mmio(struct vm *vm, gpaddr_t gpa)
+{
+    for (u32 i = 0; i < vm->nr_devs; i++)
+        if (gpa >= vm->devs[i].base && gpa - vm->devs[i].base < vm->devs[i].size)
+            return &vm->devs[i];
+    return NULL;
+}
+
+static u64 vm_ram_size(const struct vm *vm)
+{
+    u64 total = 0;
+
+    for (u32 i = 0; i < vm->nr_mem; i++)
+        total += vm->mem[i].size;
+    return total;
+}
+
+/* Largest alignment (1 GiB, 2 MiB, 4 KiB) that lets stage 2 map the region with big pages. */
+static u64 region_alignment(gpaddr_t ipa, u64 size)
+{
+    if (IS_ALIGNED(ipa, GIB(1)) && size >= GIB(1))
+        return GIB(1);
+    if (IS_ALIGNED(ipa, MIB(2)) && size >= MIB(2))
+        return MIB(2);
+    return PAGE_SIZE;
+}
+
+static int alloc_region(struct vm *vm, const struct vm_mem_region_config *rc)
+{
+    u64 pages = rc->size >> PAGE_SHIFT;
+    paddr_t pa = 0;
+
+    if (!rc->size || !IS_ALIGNED(rc->ipa | rc->size, PAGE_SIZE))
+        return -EINVAL;
+    if (rc->identity) {
+        pa = page_pool_alloc_at(&system_pool, rc->ipa, pages) ? rc->ipa : 0;
+    } else {
+        for (u64 align = region_alignment(rc->ipa, rc->size); !pa && align >= PAGE_SIZE; align >>= 9)
+            pa = page_pool_alloc(&system_pool, pages, MAX(align, PAGE_SIZE));
+    }
+    if (!pa)
+        return -ENOMEM;
+    memset((void *)pa, 0, rc->size);
+    vm->mem[vm->nr_mem++] = (struct vm_mem_region){.ipa = rc->ipa, .pa = pa, .size = rc->size};
+    return stage2_map(&vm->s2, rc->ipa, pa, rc->size, S2_RWX);
+}
+
+static int setup_memory(struct vm *vm, const struct vm_config *cfg)
+{
+    for (u32 i = 0; i < cfg->nr_mem; i++) {
+        int err = alloc_region(vm, &cfg->mem[i]);
+        if (err) {
+            log_error("vm%u: RAM region %u [0x%lx, +0x%lx): %s", vm->id, i, cfg->mem[i].ipa,
+                      cfg->mem[i].size, err == -ENOMEM ? "not enough free memory" : "invalid");
+            return err;
+        }
+    }
+    for (u32 i = 0; i < cfg->nr_pt; i++) {
+        const struct vm_pt_region_config *pt = &cfg->pt[i];
+        int err = stage2_map(&vm->s2, pt->ipa, pt->pa, pt->size, S2_RW);
+        if (err) {
+            log_error("vm%u: passthrough region 0x%lx: cannot map (%d)", vm->id, pt->ipa, err);
+            return err;
+        }
+    }
+    return 0;
+}
+
+static int setup_devices(struct vm *vm, const struct vm_config *cfg)
+{
+    for (u32 i = 0; i < cfg->nr_emu; i++) {
+        const struct vm_emu_dev_config *dc = &cfg->emu[i];
+        for (u32 j = 0; j < vm->nr_mem; j++) {
+            if (ranges_overlap(dc->base, dc->size, vm->mem[j].ipa, vm->mem[j].size)) {
+                log_error("vm%u: device %s overlaps RAM", vm->id, dc->name);
+                return -EINVAL;
+            }
+        }
+        if (vm_find_mmio(vm, dc->base) || vm_find_mmio(vm, dc->base + dc->size - 1)) {
+            log_error("vm%u: device %s overlaps another device", vm->id, dc->name);
+            return -EINVAL;
+        }
+        struct mmio_dev *dev = &vm->devs[vm->nr_devs];
+        int err = emu_dev_create(vm, dev, dc);
+        if (err) {
+            log_error("vm%u: device %s: cannot create (%d)", vm->id, dc->name, err);
+            return err;
+        }
+        vm->nr_devs++;
+    }
+    return 0;
+}
+
+/* vCPU i runs on the i-th hart of cfg->harts, the master hart first. */
+static int setup_vcpus(struct vm *vm, const struct vm_config *cfg)
+{
+    u64 harts = cfg->harts == VM_HARTS_ALL ? platform.hart_mask : cfg->harts;
+    u32 order[MAX_HARTS], n = 0;
+
+    if (!harts || (harts & ~platform.hart_mask)) {
+        log_error("vm%u: harts 0x%lx are not all present (machine has 0x%lx)", vm->id, harts,
+                  platform.hart_mask);
+        return -EINVAL;
+    }
+    u32 master = cfg->master % MAX_HARTS;
+
+    while (!(harts & BIT(master)))
+        master = (master + 1) % MAX_HARTS;
+    order[n++] = master;
+    for (u32 h = 0; h < MAX_HARTS; h++)
+        if ((harts & BIT(h)) && h != master)
+            order[n++] = h;
+
+    for (u32 i = 0; i < n; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        memset(v, 0, sizeof(*v));
+        v->vm = vm;
+        v->id = i;
+        v->hartid = order[i];
+        v->state = VCPU_STOPPED;
+        v->timer_deadline = ~0UL;
+        arch_vcpu_init(v);
+    }
+    vm->nr_vcpus = n;
+    return 0;
+}
+
+static int load_images(struct vm *vm)
+{
+    const struct vm_config *cfg = vm->config;
+
+    u64 kernel_size = vm_blob_size(&cfg->kernel), initrd_size = vm_blob_size(&cfg->initrd);
+
+    if (vm_write_guest(vm, cfg->kernel_ipa, cfg->kernel.start, kernel_size)) {
+        log_error("vm%u: kernel image (%lu bytes) does not fit in RAM at 0x%lx", vm->id,
+                  kernel_size, cfg->kernel_ipa);
+        return -EFAULT;
+    }
+    if (initrd_size && vm_write_guest(vm, cfg->initrd_ipa, cfg->initrd.start, initrd_size)) {
+        log_error("vm%u: initrd does not fit in RAM at 0x%lx", vm->id, cfg->initrd_ipa);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+static void vm_destroy(struct vm *vm)
+{
+    for (u32 i = 0; i < vm->nr_devs; i++)
+        if (vm->devs[i].ops && vm->devs[i].ops->destroy)
+            vm->devs[i].ops->destroy(&vm->devs[i]);
+    for (u32 i = 0; i < vm->nr_mem; i++)
+        page_free(vm->mem[i].pa, vm->mem[i].size >> PAGE_SHIFT);
+    stage2_destroy(&vm->s2);
+    vm_used[vm->id] = false;
+}
+
+int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
+{
+    struct vm *vm = &vms[id];
+    int err;
+
+    if (id >= MAX_VMS || vm_used[id])
+        return -EBUSY;
+    memset(vm, 0, sizeof(*vm));
+    vm->id = id;
+    vm->config = cfg;
+    snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "");
+    spin_lock_init(&vm->lock);
+    vm_used[id] = true;
+    err = stage2_init(&vm->s2, &system_pool, id + 1);
+    if (!err)
+        err = setup_vcpus(vm, cfg);
+    if (!err)
+        err = setup_memory(vm, cfg);
+    if (!err)
+        err = setup_devices(vm, cfg);
+    if (!err)
+        err = load_images(vm);
+    if (err) {
+        vm_destroy(vm);
+        return err;
+    }
+    for (u32 i = 0; i < vm->nr_vcpus; i++)
+        sched_add_vcpu(&pcpus[vm->vcpus[i].hartid], &vm->vcpus[i]);
+    vm->state = VM_STATE_CONFIGURED;
+    log_info("vm%u (%s): %u vCPU(s), %lu MiB RAM, %u device(s)", id, vm->name, vm->nr_vcpus,
+             vm_ram_size(vm) >> 20, vm->nr_devs);
+    if (out)
+        *out = vm;
+    return 0;
+}
+
+int vm_start(struct vm *vm)
+{
+    const struct vm_config *cfg = vm->config;
+
+    if (vm->state == VM_STATE_RUNNING)
+        return -EALREADY;
+    vm->state = VM_STATE_RUNNING;
+    vm->stop_reason[0] = '\0';
+    log_info("vm%u (%s): starting at 0x%lx on hart %u", vm->id, vm->name, cfg->kernel_ipa,
+             vm->vcpus[0].hartid);
+    return vcpu_hsm_start(&vm->vcpus[0], cfg->kernel_ipa, cfg->dtb_ipa);
+}
+
+static void stop_vcpu_here(void *arg)
+{
+    vcpu_force_stop(arg);
+    sched_timer_changed();
+}
+
+static void stop_all_vcpus(struct vm *vm)
+{
+    for (u32 i = 0; i < vm->nr_vcpus; i++)
+        pcpu_call(vm->vcpus[i].hartid, stop_vcpu_here, &vm->vcpus[i], true);
+}
+
+void vm_stop(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+    va_end(ap);
+    vm->state = VM_STATE_STOPPED;
+    log_error("vm%u (%s) stopped: %s", vm->id, vm->name, vm->stop_reason);
+    stop_all_vcpus(vm);
+}
+
+void vm_power_off(struct vm *vm, bool failure)
+{
+    if (vm->id == 0) {
+        log_info("vm0 (%s) powered off%s: shutting down", vm->name, failure ? " (failure)" : "");
+        arch_system_off(false);
+    }
+    snprintf(vm->stop_reason, sizeof(vm->stop_reason), "powered off by the guest%s",
+             failure ? " (system failure)" : "");
+    vm->state = VM_STATE_STOPPED;
+    log_info("vm%u (%s) %s", vm->id, vm->name, vm->stop_reason);
+    stop_all_vcpus(vm);
+}
+
+int vm_reboot(struct vm *vm)
+{
+    if (vm->id == 0) {
+        log_info("vm0 (%s) rebooted: resetting the machine", vm->name);
+        arch_system_off(true);
+    }
+    log_info("vm%u (%s): rebooting", vm->id, vm->name);
+    stop_all_vcpus(vm);
+    for (u32 i = 0; i < vm->nr_mem; i++)
+        memset((void *)vm->mem[i].pa, 0, vm->mem[i].size);
+    int err = load_images(vm);
+    if (err) {
+        vm_stop(vm, "reboot failed: images do not fit");
+        return err;
+    }
+    vm->state = VM_STATE_CONFIGURED;
+    return vm_start(vm);
+}
