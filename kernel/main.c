@@ -89,6 +89,7 @@ void boot_main(u32 hartid, const void *fdt)
     console_printf("\nShyper " SHYPER_VERSION " - RISC-V Type-1 hypervisor\n");
     log_info("%u hart(s) (mask 0x%lx), boot hart %u, timebase %lu Hz, Sstc %s", platform.nr_harts,
              platform.hart_mask, hartid, platform.timebase_freq, platform.has_sstc ? "yes" : "no");
+    arch_mem_init();
     memory_init();
     plic_init();
     create_static_vms();

@@ -72,8 +72,11 @@ static int parse_cpus(const void *fdt)
         platform.nr_harts++;
         if (hart == platform.boot_hart) {
             const char *isa = fdt_getprop(fdt, node, "riscv,isa", NULL);
+            const fdt32_t *cboz = fdt_getprop(fdt, node, "riscv,cboz-block-size", NULL);
             if (isa)
                 snprintf(platform.isa, sizeof(platform.isa), "%s", isa);
+            if (cboz && isa && isa_has_extension(isa, "zicboz"))
+                platform.cboz_block_size = fdt32_to_cpu(*cboz);
         }
     }
     platform.has_sstc = isa_has_extension(platform.isa, "sstc");

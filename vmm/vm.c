@@ -98,7 +98,7 @@ static int alloc_region(struct vm *vm, const struct vm_mem_region_config *rc)
     }
     if (!pa)
         return -ENOMEM;
-    memset((void *)pa, 0, rc->size);
+    arch_mem_zero((void *)pa, rc->size);
     vm->mem[vm->nr_mem++] = (struct vm_mem_region){.ipa = rc->ipa, .pa = pa, .size = rc->size};
     return stage2_map(&vm->s2, rc->ipa, pa, rc->size, S2_RWX);
 }
@@ -307,7 +307,7 @@ int vm_reboot(struct vm *vm)
     log_info("vm%u (%s): rebooting", vm->id, vm->name);
     stop_all_vcpus(vm);
     for (u32 i = 0; i < vm->nr_mem; i++)
-        memset((void *)vm->mem[i].pa, 0, vm->mem[i].size);
+        arch_mem_zero((void *)vm->mem[i].pa, vm->mem[i].size);
     int err = load_images(vm);
     if (err) {
         vm_stop(vm, "reboot failed: images do not fit");

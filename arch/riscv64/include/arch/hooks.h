@@ -39,6 +39,10 @@ void arch_guest_enter(struct guest_regs *regs) __noreturn;
 void arch_timer_set(u64 deadline);
 /* Waits for an interrupt, then handles the ones pending for the hypervisor. */
 void arch_idle(void);
+/* Chooses how to clear memory (after platform_init); run once on the boot hart. */
+void arch_mem_init(void);
+/* Clears [p, p + size) quickly (cbo.zero where available). */
+void arch_mem_zero(void *p, u64 size);
 /* Flushes stage-2 translations of `vmid` on this hart (after changing its tables). */
 void arch_flush_vm_tlb(u16 vmid);
 
