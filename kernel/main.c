@@ -64,17 +64,18 @@ static void create_static_vms(void)
     }
 }
 
+/* The other harts come up while this one builds the VMs (pcpu_call waits for them). */
 static void start_secondary_harts(void)
 {
     for (u32 h = 0; h < MAX_HARTS; h++) {
         if (h == platform.boot_hart || !(platform.hart_mask & BIT(h)))
             continue;
-        if (!arch_start_hart(h))
+        if (!arch_start_hart(h)) {
             log_error("hart %u: firmware refused to start it", h);
+            platform.hart_mask &= ~BIT(h);
+            platform.nr_harts--;
+        }
     }
-    for (u32 h = 0; h < MAX_HARTS; h++)
-        while ((platform.hart_mask & BIT(h)) && !__atomic_load_n(&pcpus[h].online, __ATOMIC_ACQUIRE))
-            ;
 }
 
 void boot_main(u32 hartid, const void *fdt)
@@ -92,8 +93,8 @@ void boot_main(u32 hartid, const void *fdt)
     arch_mem_init();
     memory_init();
     plic_init();
-    create_static_vms();
     start_secondary_harts();
+    create_static_vms();
     for (u32 id = 0; id < MAX_VMS; id++) {
         struct vm *vm = vm_get(id);
         if (vm)

@@ -14,7 +14,10 @@ void pcpu_call(u32 hartid, pcpu_call_fn fn, void *arg, bool wait)
         fn(arg);
         return;
     }
-    BUG_ON(hartid >= MAX_HARTS || !target->online);
+    BUG_ON(hartid >= MAX_HARTS);
+    /* A hart that is still coming up gets its calls once it is online. */
+    while (!__atomic_load_n(&target->online, __ATOMIC_ACQUIRE))
+        pcpu_process_calls();
     for (;;) {
         spin_lock(&target->call_lock);
         if (target->call_tail - target->call_head < PCPU_CALL_QUEUE)

@@ -212,6 +212,12 @@ static void vm_destroy(struct vm *vm)
     vm_used[vm->id] = false;
 }
 
+/* A hart's run queue is only ever changed by that hart. */
+static void add_vcpu_here(void *arg)
+{
+    sched_add_vcpu(this_pcpu(), arg);
+}
+
 int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
 {
     struct vm *vm = &vms[id];
@@ -239,7 +245,7 @@ int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
         return err;
     }
     for (u32 i = 0; i < vm->nr_vcpus; i++)
-        sched_add_vcpu(&pcpus[vm->vcpus[i].hartid], &vm->vcpus[i]);
+        pcpu_call(vm->vcpus[i].hartid, add_vcpu_here, &vm->vcpus[i], true);
     vm->state = VM_STATE_CONFIGURED;
     log_info("vm%u (%s): %u vCPU(s), %lu MiB RAM, %u device(s)", id, vm->name, vm->nr_vcpus,
              vm_ram_size(vm) >> 20, vm->nr_devs);

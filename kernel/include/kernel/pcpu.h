@@ -51,8 +51,8 @@ static inline u32 this_hartid(void)
     return this_pcpu()->hartid;
 }
 
-/* Runs fn(arg) on hart `hartid` (directly when it is this hart).  With wait, returns
- * after it ran there. */
+/* Runs fn(arg) on hart `hartid` (directly when it is this hart), waiting first for the
+ * hart to come online.  With wait, returns after it ran there. */
 void pcpu_call(u32 hartid, pcpu_call_fn fn, void *arg, bool wait);
 /* Makes hart `hartid` leave its guest and re-evaluate what it runs (no-op locally). */
 void pcpu_kick(u32 hartid);

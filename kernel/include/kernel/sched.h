@@ -14,7 +14,7 @@ struct pcpu;
 
 #define SCHED_SLICE_US 10000
 
-/* Binds vcpu to this hart's run queue (call on the vCPU's hart, or before it runs). */
+/* Binds vcpu to the run queue of pcpu, which must be this hart's. */
 void sched_add_vcpu(struct pcpu *pcpu, struct vcpu *vcpu);
 /* Unbinds vcpu from its hart's run queue (on that hart; the vCPU must be stopped). */
 void sched_remove_vcpu(struct pcpu *pcpu, struct vcpu *vcpu);
