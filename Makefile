@@ -122,6 +122,7 @@ include tests/guests/guests.mk
 -include cli/cli.mk
 -include kmod/kmod.mk
 include tests/tests.mk
+include tests/bench/bench.mk
 
 # ---------------------------------------------------------------- run
 SMP ?= 4

@@ -12,12 +12,22 @@ bool cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "help") == 0;
 }
 
+/* Width of the synopsis column in command lists; longer synopses get their own line. */
+#define SYNOPSIS_WIDTH 36
+
 void cli_print_commands(FILE *out, const struct cli_group *group)
 {
     for (const struct cli_command *c = group->commands; c->name; c++) {
         char synopsis[80];
         snprintf(synopsis, sizeof(synopsis), "%s %s %s", group->name, c->name, c->args);
-        fprintf(out, "  %s %-36s %s\n", CLI_PROGRAM, synopsis, c->summary);
+        if (strlen(synopsis) > SYNOPSIS_WIDTH) {
+            /* sizeof counts the NUL, which stands for the space after the program name */
+            int indent = (int)(sizeof(CLI_PROGRAM) + SYNOPSIS_WIDTH + 1);
+            fprintf(out, "  %s %s\n  %*s", CLI_PROGRAM, synopsis, indent, "");
+        } else {
+            fprintf(out, "  %s %-*s ", CLI_PROGRAM, SYNOPSIS_WIDTH, synopsis);
+        }
+        fprintf(out, "%s\n", c->summary);
     }
 }
 

@@ -46,7 +46,7 @@ static int cmd_daemon(int argc, char **argv)
     if (check_only && !file)
         return cli_usage_error(group, argv[0], "--check needs a <mediated-cfg.json>");
 
-    static struct mediated_config cfg;
+    struct mediated_config cfg;
     int status = file ? load_mediated(file, &cfg) : CLI_EXIT_OK;
     if (status != CLI_EXIT_OK)
         return status;

@@ -44,8 +44,7 @@ static int parse_target(int argc, char **argv, bool allow_force, struct vm_targe
     if (!id)
         return cli_usage_error(group, argv[0], "missing <id>");
     if (!parse_uint(id, VM_NUM_MAX - 1, &target->id))
-        return cli_usage_error(group, argv[0], "'%s' is not a VM id (0..%d)", id,
-                               VM_NUM_MAX - 1);
+        return cli_usage_error(group, argv[0], "'%s' is not a VM id (0..%d)", id, VM_NUM_MAX - 1);
     return CLI_EXIT_OK;
 }
 
@@ -92,8 +91,8 @@ static int cmd_config(int argc, char **argv)
     size_t len;
     if (!cli_read_config(args.file, &text, &len))
         return CLI_EXIT_USAGE;
-    static struct vm_config_spec cfg;
-    static struct config_diag diag;
+    struct vm_config_spec cfg;
+    struct config_diag diag;
     config_diag_init(&diag);
     bool ok = vm_config_load(text, len, &args.machine, &cfg, &diag);
     free(text);
@@ -159,8 +158,7 @@ static const struct cli_command vm_commands[] = {
     {"list", "", "list the VMs: id, name, state, harts, memory, devices", NULL, cmd_list},
     {"remove", "<id>", "stop a VM and free its memory, harts and devices", NULL, cmd_on_vm},
     {"reboot", "[-f] <id>", "restart a VM", force_help, cmd_on_vm_forced},
-    {"shutdown", "[-f] <id>", "stop a VM, keeping its configuration", force_help,
-     cmd_on_vm_forced},
+    {"shutdown", "[-f] <id>", "stop a VM, keeping its configuration", force_help, cmd_on_vm_forced},
     {"info", "<id>", "print a VM's configuration and state as JSON", NULL, cmd_on_vm},
     {"stats", "<id>", "print a VM's exit counters by cause", NULL, cmd_on_vm},
     {NULL, NULL, NULL, NULL, NULL},

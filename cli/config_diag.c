@@ -53,3 +53,16 @@ void config_warning(struct config_diag *diag, const char *path, const char *fmt,
     record(diag, CONFIG_WARNING, path, fmt, ap);
     va_end(ap);
 }
+
+void config_path_key(char out[CONFIG_PATH_SIZE], const char *parent, const char *key)
+{
+    if (parent[0])
+        snprintf(out, CONFIG_PATH_SIZE, "%s.%s", parent, key);
+    else
+        snprintf(out, CONFIG_PATH_SIZE, "%s", key);
+}
+
+void config_path_index(char out[CONFIG_PATH_SIZE], const char *parent, unsigned index)
+{
+    snprintf(out, CONFIG_PATH_SIZE, "%s[%u]", parent, index);
+}

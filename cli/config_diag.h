@@ -1,4 +1,4 @@
-/* Diagnostics collected while reading a configuration file.
+/* Diagnostics collected while reading a configuration file, and the JSON paths they name.
  *
  * Every diagnostic names the JSON path of the field it is about ("memory.region[0].length") and a
  * reason ("\"0x4000000g\" is not a hex number").  Only the first error for a path is kept, so one
@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 
-#define CONFIG_DIAG_MAX 32
-#define CONFIG_DIAG_PATH_SIZE 128
+#define CONFIG_DIAG_MAX      32
+#define CONFIG_PATH_SIZE     128
 #define CONFIG_DIAG_MSG_SIZE 256
 
 enum config_severity {
@@ -22,7 +22,7 @@ enum config_severity {
 
 struct config_diag_entry {
     enum config_severity severity;
-    char path[CONFIG_DIAG_PATH_SIZE]; /* "" for file-level problems such as a syntax error */
+    char path[CONFIG_PATH_SIZE]; /* "" for file-level problems such as a syntax error */
     char msg[CONFIG_DIAG_MSG_SIZE];
 };
 
@@ -46,5 +46,10 @@ void config_warning(struct config_diag *diag, const char *path, const char *fmt,
 
 /* Whether an error has already been recorded for exactly `path`. */
 bool config_diag_path_failed(const struct config_diag *diag, const char *path);
+
+/* Child paths: config_path_key(out, "memory", "region") is "memory.region" (just "region" when
+ * the parent is ""), config_path_index(out, "memory.region", 0) is "memory.region[0]". */
+void config_path_key(char out[CONFIG_PATH_SIZE], const char *parent, const char *key);
+void config_path_index(char out[CONFIG_PATH_SIZE], const char *parent, unsigned index);
 
 #endif

@@ -1,7 +1,6 @@
 #include "config_number.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -80,10 +79,10 @@ const char *number_from_json(double number, uint64_t *value)
 {
     if (number < 0)
         return "is negative";
-    if (number != floor(number))
-        return "is not an integer";
     if (number > (double)JSON_EXACT_INT_MAX)
         return "is too large for a JSON number (write it as a hex string)";
+    if ((double)(uint64_t)number != number)
+        return "is not an integer";
     *value = (uint64_t)number;
     return NULL;
 }

@@ -38,7 +38,7 @@ static size_t block_comment_end(const char *text, size_t len, size_t i)
         if (text[i] == '*' && text[i + 1] == '/')
             return i + 2;
     }
-    return true;
+    return 0;
 }
 
 bool json_blank_comments(char *text, size_t len, size_t *open_offset)

@@ -1,15 +1,16 @@
 #include "json_fields.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_comments.h"
 
-#define QUOTE_MAX_CHARS 40 /* longer values are cut in messages */
-#define QUOTE_SIZE (QUOTE_MAX_CHARS + sizeof("\"...\""))
+#define QUOTE_MAX_CHARS   40 /* longer values are cut in messages */
+#define QUOTE_SIZE        (QUOTE_MAX_CHARS + sizeof("\"...\""))
 #define SNIPPET_MAX_CHARS 24
-#define CJSON_TYPE_MASK 0xff
+#define CJSON_TYPE_MASK   0xff
 
 /* ---------------------------------------------------------------- messages */
 
@@ -88,30 +89,51 @@ static bool blank_text(const char *text, size_t len)
     return true;
 }
 
-/* A trailing comma is the most common hand-editing mistake; cJSON stops right after it. */
-static bool after_comma(const char *text, size_t offset)
+/* The offset of the first comma directly followed (blanks aside) by '}' or ']', outside strings,
+ * or len.  A trailing comma is the most common hand-editing mistake, and cJSON reports it some
+ * characters later. */
+static size_t trailing_comma(const char *text, size_t len)
 {
-    while (offset > 0 && strchr(" \t\r\n", text[offset - 1]))
-        offset--;
-    return offset > 0 && text[offset - 1] == ',';
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (in_string) {
+            if (text[i] == '\\')
+                i++;
+            else if (text[i] == '"')
+                in_string = false;
+        } else if (text[i] == '"') {
+            in_string = true;
+        } else if (text[i] == ',') {
+            size_t next = i + 1 + strspn(text + i + 1, " \t\r\n");
+            if (next < len && (text[next] == '}' || text[next] == ']'))
+                return i;
+        }
+    }
+    return len;
 }
 
 static void report_syntax_error(const char *text, size_t len, const char *where,
                                 struct config_diag *diag)
 {
-    size_t offset = where && where >= text && where <= text + len ? (size_t)(where - text) : len;
     unsigned line, column;
+    size_t comma = trailing_comma(text, len);
+    if (comma < len) {
+        line_column(text, comma, &line, &column);
+        config_error(diag, "", "line %u, column %u: invalid JSON: a comma before '%c'", line,
+                     column, text[comma + 1 + strspn(text + comma + 1, " \t\r\n")]);
+        return;
+    }
+    size_t offset = where && where >= text && where <= text + len ? (size_t)(where - text) : len;
     line_column(text, offset, &line, &column);
     size_t n = strcspn(text + offset, "\r\n");
     if (n > SNIPPET_MAX_CHARS)
         n = SNIPPET_MAX_CHARS;
-    const char *hint = after_comma(text, offset) ? " (a trailing comma?)" : "";
     if (offset >= len)
-        config_error(diag, "", "line %u, column %u: invalid JSON: unexpected end of file%s", line,
-                     column, hint);
+        config_error(diag, "", "line %u, column %u: invalid JSON: unexpected end of file", line,
+                     column);
     else
-        config_error(diag, "", "line %u, column %u: invalid JSON at \"%.*s\"%s", line, column,
-                     (int)n, text + offset, hint);
+        config_error(diag, "", "line %u, column %u: invalid JSON at '%.*s'", line, column, (int)n,
+                     text + offset);
 }
 
 static cJSON *parse_copy(char *copy, size_t len, struct config_diag *diag)
@@ -163,28 +185,13 @@ cJSON *json_load_object(const char *text, size_t len, struct config_diag *diag)
     return root;
 }
 
-/* ---------------------------------------------------------------- paths */
-
-void json_path_key(char out[JSON_PATH_SIZE], const char *parent, const char *key)
-{
-    if (parent[0])
-        snprintf(out, JSON_PATH_SIZE, "%s.%s", parent, key);
-    else
-        snprintf(out, JSON_PATH_SIZE, "%s", key);
-}
-
-void json_path_index(char out[JSON_PATH_SIZE], const char *parent, unsigned index)
-{
-    snprintf(out, JSON_PATH_SIZE, "%s[%u]", parent, index);
-}
-
 /* ---------------------------------------------------------------- getters */
 
 const cJSON *json_get(const cJSON *obj, const char *parent, const char *key, int type,
                       enum json_presence presence, struct config_diag *diag)
 {
-    char path[JSON_PATH_SIZE];
-    json_path_key(path, parent, key);
+    char path[CONFIG_PATH_SIZE];
+    config_path_key(path, parent, key);
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item) {
         if (presence == JSON_REQUIRED)
@@ -205,8 +212,8 @@ bool json_get_string(const cJSON *obj, const char *parent, const char *key,
     if (!item)
         return false;
     if (strlen(item->valuestring) >= size) {
-        char path[JSON_PATH_SIZE], shown[QUOTE_SIZE];
-        json_path_key(path, parent, key);
+        char path[CONFIG_PATH_SIZE], shown[QUOTE_SIZE];
+        config_path_key(path, parent, key);
         quote(shown, item->valuestring);
         config_error(diag, path, "%s is longer than %zu bytes", shown, size - 1);
         return false;
@@ -215,35 +222,36 @@ bool json_get_string(const cJSON *obj, const char *parent, const char *key,
     return true;
 }
 
-bool json_item_u64(const cJSON *item, const char *path, enum number_format format,
-                   uint64_t *value, struct config_diag *diag)
+bool json_item_u64(const cJSON *item, const char *path, enum number_format format, uint64_t *value,
+                   struct config_diag *diag)
 {
     const char *reason;
     if (cJSON_IsNumber(item)) {
         reason = number_from_json(item->valuedouble, value);
         if (reason)
             config_error(diag, path, "%g %s", item->valuedouble, reason);
-    } else if (cJSON_IsString(item)) {
+        return reason == NULL;
+    }
+    if (cJSON_IsString(item)) {
         reason = number_from_string(item->valuestring, format, value);
         if (reason) {
             char shown[QUOTE_SIZE];
             quote(shown, item->valuestring);
             config_error(diag, path, "%s %s", shown, reason);
         }
-    } else {
-        reason = "wrong type";
-        config_error(diag, path, "expected %s, got %s", number_expectation(format),
-                     type_name(item->type));
+        return reason == NULL;
     }
-    return reason == NULL;
+    config_error(diag, path, "expected %s, got %s", number_expectation(format),
+                 type_name(item->type));
+    return false;
 }
 
 bool json_get_u64(const cJSON *obj, const char *parent, const char *key,
                   enum json_presence presence, enum number_format format, uint64_t *value,
                   struct config_diag *diag)
 {
-    char path[JSON_PATH_SIZE];
-    json_path_key(path, parent, key);
+    char path[CONFIG_PATH_SIZE];
+    config_path_key(path, parent, key);
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item) {
         if (presence == JSON_REQUIRED)
@@ -261,9 +269,9 @@ bool json_get_u32(const cJSON *obj, const char *parent, const char *key,
     if (!json_get_u64(obj, parent, key, presence, format, &v, diag))
         return false;
     if (v > UINT32_MAX) {
-        char path[JSON_PATH_SIZE];
-        json_path_key(path, parent, key);
-        config_error(diag, path, "0x%llx does not fit in 32 bits", (unsigned long long)v);
+        char path[CONFIG_PATH_SIZE];
+        config_path_key(path, parent, key);
+        config_error(diag, path, "0x%" PRIx64 " does not fit in 32 bits", v);
         return false;
     }
     *value = (uint32_t)v;
@@ -297,8 +305,8 @@ void json_warn_unknown(const cJSON *obj, const char *path, const char *const kno
 {
     for (const cJSON *child = obj->child; child; child = child->next) {
         if (!listed(child->string, known)) {
-            char child_path[JSON_PATH_SIZE];
-            json_path_key(child_path, path, child->string);
+            char child_path[CONFIG_PATH_SIZE];
+            config_path_key(child_path, path, child->string);
             config_warning(diag, child_path, "unknown key (ignored)");
         }
     }
@@ -310,8 +318,8 @@ void json_check_count(const cJSON *obj, const char *parent, const char *key, uns
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item || (cJSON_IsNumber(item) && item->valuedouble == actual))
         return;
-    char path[JSON_PATH_SIZE];
-    json_path_key(path, parent, key);
+    char path[CONFIG_PATH_SIZE];
+    config_path_key(path, parent, key);
     if (cJSON_IsNumber(item))
         config_warning(diag, path, "%g does not match the actual count, %u (ignored)",
                        item->valuedouble, actual);

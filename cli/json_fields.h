@@ -1,10 +1,7 @@
 /* Typed access to the fields of a parsed JSON configuration, reporting every problem as a
- * diagnostic that names the field's JSON path.
- *
- * Paths are built as the walk goes down: json_path_key("memory", "region") is "memory.region",
- * json_path_index("memory.region", 0) is "memory.region[0]".  A getter is given the parent's path
- * and the key, and reports "<parent>.<key>: missing", "...: expected a string, got a number",
- * "...: \"0x4000000g\" is not a hex number" and the like.
+ * diagnostic that names the field's JSON path (see config_diag.h).  A getter is given the
+ * parent's path and the key, and reports "<parent>.<key>: missing", "...: expected a string, got
+ * a number", "...: \"0x4000000g\" is not a hex number" and the like.
  */
 #ifndef SHYPER_CLI_JSON_FIELDS_H
 #define SHYPER_CLI_JSON_FIELDS_H
@@ -17,7 +14,6 @@
 #include "config_diag.h"
 #include "config_number.h"
 
-#define JSON_PATH_SIZE CONFIG_DIAG_PATH_SIZE
 #define JSON_TEXT_MAX (1u << 20) /* configuration files larger than 1 MiB are refused */
 
 enum json_presence {
@@ -25,12 +21,10 @@ enum json_presence {
     JSON_OPTIONAL,
 };
 
-/* Strip comments from a copy of text[0, len) and parse it.  Returns the root object, or NULL
- * after reporting why (syntax error with line and column, not an object, ...). */
+/* Blank the comments of a copy of text[0, len) and parse it.  Returns the root object (the caller
+ * frees it with cJSON_Delete), or NULL after reporting why: syntax error with line and column,
+ * not an object, too large, ... */
 cJSON *json_load_object(const char *text, size_t len, struct config_diag *diag);
-
-void json_path_key(char out[JSON_PATH_SIZE], const char *parent, const char *key);
-void json_path_index(char out[JSON_PATH_SIZE], const char *parent, unsigned index);
 
 /* The member `key` of `obj` if it exists and has the given cJSON type (cJSON_Object,
  * cJSON_Array, ...); NULL otherwise, after reporting it if it is required or of the wrong type. */
@@ -42,7 +36,8 @@ const cJSON *json_get(const cJSON *obj, const char *parent, const char *key, int
 bool json_get_string(const cJSON *obj, const char *parent, const char *key,
                      enum json_presence presence, char *out, size_t size, struct config_diag *diag);
 
-/* Read numeric member `key` (a JSON number or a string in `format`) into *value. */
+/* Read numeric member `key` (a JSON number or a string in `format`) into *value.  Returns true
+ * when a valid value was stored; an absent optional member leaves *value untouched. */
 bool json_get_u64(const cJSON *obj, const char *parent, const char *key,
                   enum json_presence presence, enum number_format format, uint64_t *value,
                   struct config_diag *diag);
@@ -53,11 +48,11 @@ bool json_get_u32(const cJSON *obj, const char *parent, const char *key,
                   struct config_diag *diag);
 
 /* Convert `item` (an array element, at `path`) to a number. */
-bool json_item_u64(const cJSON *item, const char *path, enum number_format format,
-                   uint64_t *value, struct config_diag *diag);
+bool json_item_u64(const cJSON *item, const char *path, enum number_format format, uint64_t *value,
+                   struct config_diag *diag);
 
-/* The number of elements of array member `key` if present.  More than `max` is an error (and
- * returns 0), so callers can index fixed-size tables with the result. */
+/* The number of elements of `array` (at `path`).  More than `max` is an error and gives 0, so
+ * callers can index fixed-size tables with the result. */
 unsigned json_array_size(const cJSON *array, const char *path, unsigned max,
                          struct config_diag *diag);
 

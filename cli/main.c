@@ -13,9 +13,10 @@ static const struct cli_group *const groups[] = {
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "usage: %s <group> <command> [<args>]\n\n"
-                 "Manage the guest VMs of the Shyper hypervisor from its management VM.\n\n"
-                 "commands:\n",
+    fprintf(out,
+            "usage: %s <group> <command> [<args>]\n\n"
+            "Manage the guest VMs of the Shyper hypervisor from its management VM.\n\n"
+            "commands:\n",
             CLI_PROGRAM);
     for (size_t i = 0; i < GROUP_COUNT; i++)
         cli_print_commands(out, groups[i]);

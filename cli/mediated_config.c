@@ -21,21 +21,24 @@ static bool listed_before(const struct mediated_config *cfg, unsigned index, uns
 static void parse_path(const cJSON *item, unsigned index, struct mediated_config *cfg,
                        struct config_diag *diag)
 {
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     unsigned first;
-    json_path_index(path, list_path, index);
-    if (!cJSON_IsString(item))
+    config_path_index(path, list_path, index);
+    if (!cJSON_IsString(item)) {
         config_error(diag, path, "expected a file name string");
-    else if (item->valuestring[0] == '\0')
-        config_error(diag, path, "must not be empty");
-    else if (strlen(item->valuestring) >= MEDIATED_PATH_SIZE)
-        config_error(diag, path, "is longer than %d bytes", MEDIATED_PATH_SIZE - 1);
-    else {
-        strcpy(cfg->paths[index], item->valuestring);
-        if (listed_before(cfg, index, &first))
-            config_error(diag, path, "\"%s\" is already %s[%u]", cfg->paths[index], list_path,
-                         first);
+        return;
     }
+    if (item->valuestring[0] == '\0') {
+        config_error(diag, path, "must not be empty");
+        return;
+    }
+    if (strlen(item->valuestring) >= MEDIATED_PATH_SIZE) {
+        config_error(diag, path, "is longer than %d bytes", MEDIATED_PATH_SIZE - 1);
+        return;
+    }
+    strcpy(cfg->paths[index], item->valuestring);
+    if (listed_before(cfg, index, &first))
+        config_error(diag, path, "\"%s\" is already %s[%u]", cfg->paths[index], list_path, first);
 }
 
 bool mediated_config_parse(const char *text, size_t len, struct mediated_config *cfg,

@@ -16,7 +16,7 @@
 #include "config_diag.h"
 #include "vm_config.h"
 
-#define MEDIATED_DISK_MAX 16
+#define MEDIATED_DISK_MAX  16
 #define MEDIATED_PATH_SIZE VM_PATH_SIZE
 
 struct mediated_config {

@@ -40,31 +40,30 @@
 #include "config_diag.h"
 
 /* Sizes of strings include the terminating NUL. */
-#define VM_NAME_SIZE 32 /* VM and device names: at most 31 bytes */
+#define VM_NAME_SIZE    32 /* VM and device names: at most 31 bytes */
 #define VM_CMDLINE_SIZE 1024
-#define VM_PATH_SIZE 256 /* file names in the MVM */
+#define VM_PATH_SIZE    256 /* file names in the MVM */
 
-#define VM_NUM_MAX 8 /* VM ids 0..7; 0 is the MVM */
-#define VM_MVM_ID 0
-#define VM_HART_MAX 8 /* harts 0..7: bits of cpu.allocate_bitmap */
-#define VM_MEM_REGION_MAX 8
-#define VM_EMU_DEV_MAX 16
-#define VM_EMU_CFG_MAX 16
-#define VM_PT_DEV_MAX 128
-#define VM_PT_IRQ_MAX 64 /* passthrough IRQs of all devices together */
-#define VM_DTB_DEV_MAX 16
+#define VM_NUM_MAX         8 /* VM ids 0..7; 0 is the MVM */
+#define VM_HART_MAX        8 /* harts 0..7: bits of cpu.allocate_bitmap */
+#define VM_MEM_REGION_MAX  8
+#define VM_EMU_DEV_MAX     16
+#define VM_EMU_CFG_MAX     16
+#define VM_PT_DEV_MAX      128
+#define VM_PT_IRQ_MAX      64 /* passthrough IRQs of all devices together */
+#define VM_DTB_DEV_MAX     16
 #define VM_DTB_DEV_IRQ_MAX 8
 
-#define VM_PAGE_SIZE UINT64_C(0x1000)
-#define VM_IPA_BITS 41 /* Sv39x4 stage-2 translation */
-#define VM_IPA_LIMIT (UINT64_C(1) << VM_IPA_BITS)
+#define VM_PAGE_SIZE          UINT64_C(0x1000)
+#define VM_IPA_BITS           41 /* Sv39x4 stage-2 translation */
+#define VM_IPA_LIMIT          (UINT64_C(1) << VM_IPA_BITS)
 #define VM_LINUX_KERNEL_ALIGN UINT64_C(0x200000) /* riscv64 Linux boots from a 2 MiB boundary */
-#define VM_DTB_ALIGN 8
-#define VM_IRQ_MIN 1 /* PLIC source 0 does not exist */
-#define VM_IRQ_MAX 1023
+#define VM_DTB_ALIGN          8
+#define VM_IRQ_MIN            1 /* PLIC source 0 does not exist */
+#define VM_IRQ_MAX            1023
 
-#define VM_MAC_LEN 6
-#define VM_BLK_CFG_LEN 2     /* start sector, sector count */
+#define VM_MAC_LEN         6
+#define VM_BLK_CFG_LEN     2 /* start sector, sector count */
 #define VM_CONSOLE_CFG_LEN 2 /* peer VM id, peer console base IPA */
 
 enum vm_type {
@@ -179,7 +178,10 @@ struct vm_machine {
 };
 
 /* The machine assumed when nothing better is known: VM_HART_MAX harts, hart 0 kept by the MVM. */
-#define VM_MACHINE_DEFAULT {.hart_count = VM_HART_MAX, .reserved_harts = UINT32_C(1) << 0}
+#define VM_MACHINE_DEFAULT                                                                         \
+    {                                                                                              \
+        .hart_count = VM_HART_MAX, .reserved_harts = UINT32_C(1) << 0                              \
+    }
 
 /* Read the JSON text[0, len) into *cfg: syntax, field types, number formats and per-field limits.
  * Returns false if an error was reported; *cfg is then only partly filled. */

@@ -3,14 +3,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "json_fields.h"
 #include "vm_config.h"
 #include "vm_config_format.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define DESC_SIZE (VM_NAME_SIZE + 32)
+#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+#define DESC_SIZE         (VM_NAME_SIZE + 32)
 #define MAC_MULTICAST_BIT 0x01
-#define BYTE_MAX 0xff
+#define BYTE_MAX          0xff
 
 static const char mem_list_path[] = "memory.region";
 static const char emu_list_path[] = "emulated_device.emulated_device_list";
@@ -18,12 +17,12 @@ static const char pt_list_path[] = "passthrough_device.passthrough_device_list";
 
 /* ---------------------------------------------------------------- paths */
 
-static void field_path(char out[JSON_PATH_SIZE], const char *list, unsigned index,
+static void field_path(char out[CONFIG_PATH_SIZE], const char *list, unsigned index,
                        const char *key)
 {
-    char item[JSON_PATH_SIZE];
-    json_path_index(item, list, index);
-    json_path_key(out, item, key);
+    char item[CONFIG_PATH_SIZE];
+    config_path_index(item, list, index);
+    config_path_key(out, item, key);
 }
 
 /* ---------------------------------------------------------------- address ranges */
@@ -46,11 +45,11 @@ struct range_set {
     struct range ranges[VM_MEM_REGION_MAX + VM_EMU_DEV_MAX + VM_PT_DEV_MAX];
 };
 
-static void range_path(char out[JSON_PATH_SIZE], const struct range *r)
+static void range_path(char out[CONFIG_PATH_SIZE], const struct range *r)
 {
     switch (r->kind) {
     case RANGE_RAM:
-        json_path_index(out, mem_list_path, r->index);
+        config_path_index(out, mem_list_path, r->index);
         break;
     case RANGE_EMU:
         field_path(out, emu_list_path, r->index, "base_ipa");
@@ -61,8 +60,7 @@ static void range_path(char out[JSON_PATH_SIZE], const struct range *r)
     }
 }
 
-static void range_desc(char out[DESC_SIZE], const struct vm_config_spec *cfg,
-                       const struct range *r)
+static void range_desc(char out[DESC_SIZE], const struct vm_config_spec *cfg, const struct range *r)
 {
     switch (r->kind) {
     case RANGE_RAM:
@@ -102,13 +100,13 @@ static void check_overlaps(const struct vm_config_spec *cfg, const struct range_
             const struct range *a = &set->ranges[i];
             if (a->start >= b->end || b->start >= a->end)
                 continue;
-            char path[JSON_PATH_SIZE], desc_a[DESC_SIZE], desc_b[DESC_SIZE];
+            char path[CONFIG_PATH_SIZE], desc_a[DESC_SIZE], desc_b[DESC_SIZE];
             range_path(path, b);
             range_desc(desc_a, cfg, a);
             range_desc(desc_b, cfg, b);
             config_error(diag, path,
-                         "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps %s [0x%" PRIx64
-                         ", 0x%" PRIx64 ")",
+                         "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps %s [0x%" PRIx64 ", 0x%" PRIx64
+                         ")",
                          desc_b, b->start, b->end, desc_a, a->start, a->end);
             break;
         }
@@ -120,7 +118,7 @@ static void check_page_aligned(const char *list, unsigned index, const char *key
 {
     if (value % VM_PAGE_SIZE == 0)
         return;
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     field_path(path, list, index, key);
     config_error(diag, path, "0x%" PRIx64 " is not 4 KiB-aligned", value);
 }
@@ -130,7 +128,7 @@ static bool check_nonempty(const char *list, unsigned index, uint64_t length,
 {
     if (length != 0)
         return true;
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     field_path(path, list, index, "length");
     config_error(diag, path, "must not be 0");
     return false;
@@ -143,8 +141,8 @@ static void check_memory(const struct vm_config_spec *cfg, struct range_set *set
 {
     for (unsigned i = 0; i < cfg->mem_region_count; i++) {
         const struct vm_mem_region *r = &cfg->mem_regions[i];
-        char path[JSON_PATH_SIZE];
-        json_path_index(path, mem_list_path, i);
+        char path[CONFIG_PATH_SIZE];
+        config_path_index(path, mem_list_path, i);
         check_page_aligned(mem_list_path, i, "ipa_start", r->ipa_start, diag);
         check_page_aligned(mem_list_path, i, "length", r->length, diag);
         if (check_nonempty(mem_list_path, i, r->length, diag))
@@ -175,8 +173,8 @@ static bool check_load_ipa(const struct vm_config_spec *cfg, const char *path, u
     return true;
 }
 
-static void check_distinct(const char *path, uint64_t ipa, const char *other_path,
-                           uint64_t other, struct config_diag *diag)
+static void check_distinct(const char *path, uint64_t ipa, const char *other_path, uint64_t other,
+                           struct config_diag *diag)
 {
     if (ipa == other)
         config_error(diag, path, "0x%" PRIx64 " is also %s", ipa, other_path);
@@ -202,8 +200,8 @@ static void check_image(const struct vm_config_spec *cfg, struct config_diag *di
         return;
     }
     if (!img->ramdisk_filename[0])
-        config_error(diag, "image.ramdisk_filename", "missing, but image.ramdisk_load_ipa is 0x%" PRIx64,
-                     img->ramdisk_load_ipa);
+        config_error(diag, "image.ramdisk_filename",
+                     "missing, but image.ramdisk_load_ipa is 0x%" PRIx64, img->ramdisk_load_ipa);
     if (check_load_ipa(cfg, "image.ramdisk_load_ipa", img->ramdisk_load_ipa, 1, diag)) {
         check_distinct("image.ramdisk_load_ipa", img->ramdisk_load_ipa, "image.kernel_load_ipa",
                        img->kernel_load_ipa, diag);
@@ -242,8 +240,7 @@ static void check_hart_bitmap(uint32_t bitmap, const struct vm_machine *machine,
         config_error(diag, path, "%s selects no hart", text);
     } else if (bitmap & ~existing) {
         config_error(diag, path, "%s selects hart %u, but the machine has %u harts (0..%u)", text,
-                     lowest_bit(bitmap & ~existing), machine->hart_count,
-                     machine->hart_count - 1);
+                     lowest_bit(bitmap & ~existing), machine->hart_count, machine->hart_count - 1);
     } else if (reserved) {
         unsigned hart = lowest_bit(reserved);
         config_error(diag, path, "%s selects hart %u, which %s owns exclusively", text, hart,
@@ -302,19 +299,18 @@ static bool check_cfg_count(const struct vm_emu_device *dev, unsigned index, uns
 {
     if (dev->cfg_count == want)
         return true;
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     field_path(path, emu_list_path, index, "cfg_list");
     config_error(diag, path, "has %u entr%s; %s needs %u: %s", dev->cfg_count,
-                 dev->cfg_count == 1 ? "y" : "ies", emu_device_type_name(dev->type), want,
-                 meaning);
+                 dev->cfg_count == 1 ? "y" : "ies", emu_device_type_name(dev->type), want, meaning);
     return false;
 }
 
-static void cfg_item_path(char out[JSON_PATH_SIZE], unsigned index, unsigned item)
+static void cfg_item_path(char out[CONFIG_PATH_SIZE], unsigned index, unsigned item)
 {
-    char list[JSON_PATH_SIZE];
+    char list[CONFIG_PATH_SIZE];
     field_path(list, emu_list_path, index, "cfg_list");
-    json_path_index(out, list, item);
+    config_path_index(out, list, item);
 }
 
 static void check_blk_cfg(const struct vm_config_spec *cfg, unsigned index,
@@ -323,7 +319,7 @@ static void check_blk_cfg(const struct vm_config_spec *cfg, unsigned index,
     const struct vm_emu_device *dev = &cfg->emu_devices[index];
     if (!check_cfg_count(dev, index, VM_BLK_CFG_LEN, "start sector, sector count", diag))
         return;
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     cfg_item_path(path, index, 1);
     if (dev->cfg_list[1] == 0)
         config_error(diag, path, "the sector count must not be 0");
@@ -335,15 +331,16 @@ static void check_console_cfg(const struct vm_config_spec *cfg, unsigned index,
                               struct config_diag *diag)
 {
     const struct vm_emu_device *dev = &cfg->emu_devices[index];
-    if (!check_cfg_count(dev, index, VM_CONSOLE_CFG_LEN, "peer VM id, peer console base IPA",
-                         diag))
+    if (!check_cfg_count(dev, index, VM_CONSOLE_CFG_LEN, "peer VM id, peer console base IPA", diag))
         return;
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     cfg_item_path(path, index, 0);
     if (dev->cfg_list[0] >= VM_NUM_MAX)
         config_error(diag, path, "peer VM id %" PRIu64 " is not in 0..%d", dev->cfg_list[0],
                      VM_NUM_MAX - 1);
 }
+
+static const uint64_t zero_mac[VM_MAC_LEN];
 
 static bool same_mac(const uint64_t *a, const uint64_t *b)
 {
@@ -360,7 +357,7 @@ static bool check_mac_bytes(const struct vm_emu_device *dev, unsigned index,
     bool ok = true;
     for (unsigned i = 0; i < VM_MAC_LEN; i++) {
         if (dev->cfg_list[i] > BYTE_MAX) {
-            char path[JSON_PATH_SIZE];
+            char path[CONFIG_PATH_SIZE];
             cfg_item_path(path, index, i);
             config_error(diag, path, "0x%" PRIx64 " is not a byte (0..0xff)", dev->cfg_list[i]);
             ok = false;
@@ -376,10 +373,9 @@ static void check_net_cfg(const struct vm_config_spec *cfg, unsigned index,
     if (!check_cfg_count(dev, index, VM_MAC_LEN, "the 6 bytes of the MAC address", diag) ||
         !check_mac_bytes(dev, index, diag))
         return;
-    char path[JSON_PATH_SIZE], mac[VM_MAC_TEXT_SIZE];
+    char path[CONFIG_PATH_SIZE], mac[VM_MAC_TEXT_SIZE];
     field_path(path, emu_list_path, index, "cfg_list");
     vm_format_mac(mac, dev->cfg_list);
-    static const uint64_t zero_mac[VM_MAC_LEN];
     if (dev->cfg_list[0] & MAC_MULTICAST_BIT)
         config_error(diag, path, "%s is a multicast MAC address", mac);
     else if (same_mac(dev->cfg_list, zero_mac))
@@ -395,14 +391,18 @@ static void check_net_cfg(const struct vm_config_spec *cfg, unsigned index,
 
 static const struct emu_rule emu_rules[] = {
     [EMU_DEVICE_T_CONSOLE] = {.supported = true, .irq = IRQ_OPTIONAL},
-    [EMU_DEVICE_T_VIRTIO_BLK] = {.supported = true, .irq = IRQ_REQUIRED,
+    [EMU_DEVICE_T_VIRTIO_BLK] = {.supported = true,
+                                 .irq = IRQ_REQUIRED,
                                  .check_cfg = check_blk_cfg},
-    [EMU_DEVICE_T_VIRTIO_NET] = {.supported = true, .irq = IRQ_REQUIRED,
+    [EMU_DEVICE_T_VIRTIO_NET] = {.supported = true,
+                                 .irq = IRQ_REQUIRED,
                                  .check_cfg = check_net_cfg},
-    [EMU_DEVICE_T_VIRTIO_CONSOLE] = {.supported = true, .irq = IRQ_REQUIRED,
+    [EMU_DEVICE_T_VIRTIO_CONSOLE] = {.supported = true,
+                                     .irq = IRQ_REQUIRED,
                                      .check_cfg = check_console_cfg},
     [EMU_DEVICE_T_SHYPER] = {.supported = true, .irq = IRQ_REQUIRED, .may_be_empty = true},
-    [EMU_DEVICE_T_VIRTIO_BLK_MEDIATED] = {.supported = true, .irq = IRQ_REQUIRED,
+    [EMU_DEVICE_T_VIRTIO_BLK_MEDIATED] = {.supported = true,
+                                          .irq = IRQ_REQUIRED,
                                           .check_cfg = check_blk_cfg},
     [EMU_DEVICE_T_PLIC] = {.supported = true, .irq = IRQ_NONE, .interrupt_controller = true},
     [EMU_DEVICE_T_APLIC] = {.supported = true, .irq = IRQ_NONE, .interrupt_controller = true},
@@ -418,7 +418,7 @@ static const struct emu_rule *rule_of(enum emu_device_type type)
 static void check_emu_irq(const struct vm_emu_device *dev, unsigned index,
                           const struct emu_rule *rule, struct config_diag *diag)
 {
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     field_path(path, emu_list_path, index, "irq_id");
     if (rule->irq == IRQ_NONE || (rule->irq == IRQ_OPTIONAL && dev->irq_id == 0))
         return;
@@ -441,7 +441,7 @@ static void check_emu_device(const struct vm_config_spec *cfg, unsigned index,
 {
     const struct vm_emu_device *dev = &cfg->emu_devices[index];
     const struct emu_rule *rule = rule_of(dev->type);
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     if (!rule->supported) {
         field_path(path, emu_list_path, index, "type");
         config_error(diag, path, "\"%s\" is not supported on riscv64",
@@ -459,8 +459,7 @@ static void check_emu_device(const struct vm_config_spec *cfg, unsigned index,
     }
 }
 
-static void check_interrupt_controllers(const struct vm_config_spec *cfg,
-                                        struct config_diag *diag)
+static void check_interrupt_controllers(const struct vm_config_spec *cfg, struct config_diag *diag)
 {
     const struct vm_emu_device *controller = NULL;
     bool irqs_used = cfg->passthrough.irq_count > 0;
@@ -470,7 +469,7 @@ static void check_interrupt_controllers(const struct vm_config_spec *cfg,
         if (!rule_of(dev->type)->interrupt_controller)
             continue;
         if (controller) {
-            char path[JSON_PATH_SIZE];
+            char path[CONFIG_PATH_SIZE];
             field_path(path, emu_list_path, i, "type");
             config_error(diag, path, "a VM has one interrupt controller; device \"%s\" is one",
                          controller->name);
@@ -485,11 +484,11 @@ static void check_interrupt_controllers(const struct vm_config_spec *cfg,
 
 /* ---------------------------------------------------------------- passthrough devices */
 
-static void check_pt_device(const struct vm_config_spec *cfg, unsigned index,
-                            struct range_set *set, struct config_diag *diag)
+static void check_pt_device(const struct vm_config_spec *cfg, unsigned index, struct range_set *set,
+                            struct config_diag *diag)
 {
     const struct vm_pt_region *r = &cfg->passthrough.regions[index];
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     check_page_aligned(pt_list_path, index, "base_pa", r->base_pa, diag);
     check_page_aligned(pt_list_path, index, "base_ipa", r->base_ipa, diag);
     check_page_aligned(pt_list_path, index, "length", r->length, diag);
@@ -533,7 +532,7 @@ static void claim_irq(const struct vm_config_spec *cfg, uint16_t owners[VM_IRQ_M
 static void check_irq_sharing(const struct vm_config_spec *cfg, struct config_diag *diag)
 {
     uint16_t owners[VM_IRQ_MAX + 1] = {0};
-    char path[JSON_PATH_SIZE];
+    char path[CONFIG_PATH_SIZE];
     for (unsigned i = 0; i < cfg->emu_device_count; i++) {
         const struct vm_emu_device *dev = &cfg->emu_devices[i];
         if (!emu_irq_used(dev))
@@ -544,10 +543,10 @@ static void check_irq_sharing(const struct vm_config_spec *cfg, struct config_di
     const struct vm_passthrough_spec *pt = &cfg->passthrough;
     for (unsigned i = 0; i < pt->region_count; i++) {
         const struct vm_pt_region *r = &pt->regions[i];
-        char list[JSON_PATH_SIZE];
+        char list[CONFIG_PATH_SIZE];
         field_path(list, pt_list_path, i, "irq_list");
         for (unsigned k = 0; k < r->irq_count; k++) {
-            json_path_index(path, list, k);
+            config_path_index(path, list, k);
             claim_irq(cfg, owners, pt->irqs[r->irq_first + k], IRQ_OWNER_PT + i, path, diag);
         }
     }

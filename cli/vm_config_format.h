@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 #define VM_BITMAP_TEXT_SIZE 40
-#define VM_MAC_TEXT_SIZE 18
-#define VM_SIZE_TEXT_SIZE 32
+#define VM_MAC_TEXT_SIZE    18
+#define VM_SIZE_TEXT_SIZE   32
 
 /* "0b0110": at least 4 digits, like the example configs. */
 void vm_format_bitmap(char out[VM_BITMAP_TEXT_SIZE], uint32_t bitmap);

@@ -6,14 +6,13 @@
 #include "json_fields.h"
 #include "vm_config.h"
 
-static const char *const top_keys[] = {"name",   "type",           "cmdline",
-                                       "image",  "memory",         "cpu",
-                                       "emulated_device", "passthrough_device", "dtb_device",
-                                       NULL};
-static const char *const image_keys[] = {"kernel_filename",      "kernel_load_ipa",
-                                         "kernel_entry_point",   "device_tree_filename",
-                                         "device_tree_load_ipa", "ramdisk_filename",
-                                         "ramdisk_load_ipa",     NULL};
+static const char *const top_keys[] = {
+    "name",       "type", "cmdline",         "image",
+    "memory",     "cpu",  "emulated_device", "passthrough_device",
+    "dtb_device", NULL};
+static const char *const image_keys[] = {
+    "kernel_filename",      "kernel_load_ipa",  "kernel_entry_point", "device_tree_filename",
+    "device_tree_load_ipa", "ramdisk_filename", "ramdisk_load_ipa",   NULL};
 static const char *const memory_keys[] = {"num", "region", "colors", "budget", NULL};
 static const char *const region_keys[] = {"ipa_start", "length", NULL};
 static const char *const cpu_keys[] = {"num", "allocate_bitmap", "master", NULL};
@@ -21,14 +20,15 @@ static const char *const emu_list_keys[] = {"num", "emulated_device_list", NULL}
 static const char *const emu_keys[] = {"name",    "base_ipa", "length", "irq_id",
                                        "cfg_num", "cfg_list", "type",   NULL};
 static const char *const pt_list_keys[] = {"num", "passthrough_device_list", NULL};
-static const char *const pt_keys[] = {"name",   "base_pa",  "base_ipa", "length",
-                                      "irq_num", "irq_list", "smmu_id", NULL};
+static const char *const pt_keys[] = {"name",    "base_pa",  "base_ipa", "length",
+                                      "irq_num", "irq_list", "smmu_id",  NULL};
 static const char *const dtb_list_keys[] = {"num", "dtb_device_list", NULL};
-static const char *const dtb_keys[] = {"name",     "type",           "irq_num",
-                                       "irq_list", "addr_region_ipa", "addr_region_length",
-                                       NULL};
+static const char *const dtb_keys[] = {
+    "name", "type", "irq_num", "irq_list", "addr_region_ipa", "addr_region_length", NULL};
 
 static const char vm_type_freertos[] = "VM_T_FREERTOS";
+
+#define TYPE_NAME_SIZE 64 /* longest "type" string looked up */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -49,8 +49,8 @@ static void check_name(const char *path, const char *name, struct config_diag *d
 static void get_name(const cJSON *obj, const char *parent, char out[VM_NAME_SIZE],
                      struct config_diag *diag)
 {
-    char path[JSON_PATH_SIZE];
-    json_path_key(path, parent, "name");
+    char path[CONFIG_PATH_SIZE];
+    config_path_key(path, parent, "name");
     if (json_get_string(obj, parent, "name", JSON_REQUIRED, out, VM_NAME_SIZE, diag))
         check_name(path, out, diag);
 }
@@ -61,9 +61,9 @@ static uint32_t get_irq_list(const cJSON *list, const char *path, uint32_t *irqs
 {
     unsigned n = json_array_size(list, path, max, diag);
     for (unsigned i = 0; i < n; i++) {
-        char item_path[JSON_PATH_SIZE];
+        char item_path[CONFIG_PATH_SIZE];
         uint64_t irq;
-        json_path_index(item_path, path, i);
+        config_path_index(item_path, path, i);
         if (!json_item_u64(cJSON_GetArrayItem(list, (int)i), item_path, NUMBER_ANY, &irq, diag))
             continue;
         if (irq < VM_IRQ_MIN || irq > VM_IRQ_MAX)
@@ -75,11 +75,21 @@ static uint32_t get_irq_list(const cJSON *list, const char *path, uint32_t *irqs
     return n;
 }
 
+static void get_kernel_filename(const cJSON *obj, const char *parent, char out[VM_PATH_SIZE],
+                                struct config_diag *diag)
+{
+    char path[CONFIG_PATH_SIZE];
+    config_path_key(path, parent, "kernel_filename");
+    if (json_get_string(obj, parent, "kernel_filename", JSON_REQUIRED, out, VM_PATH_SIZE, diag) &&
+        out[0] == '\0')
+        config_error(diag, path, "must not be empty");
+}
+
 /* ---------------------------------------------------------------- top level */
 
 static void parse_type(const cJSON *root, struct vm_config_spec *cfg, struct config_diag *diag)
 {
-    char name[VM_NAME_SIZE];
+    char name[TYPE_NAME_SIZE];
     if (!json_get_string(root, "", "type", JSON_REQUIRED, name, sizeof(name), diag))
         return;
     if (strcmp(name, vm_type_freertos) == 0)
@@ -97,12 +107,7 @@ static void parse_image(const cJSON *root, struct vm_config_spec *cfg, struct co
     if (!obj)
         return;
     struct vm_image_spec *img = &cfg->image;
-    char kernel_path[JSON_PATH_SIZE];
-    json_path_key(kernel_path, path, "kernel_filename");
-    if (json_get_string(obj, path, "kernel_filename", JSON_REQUIRED, img->kernel_filename,
-                        VM_PATH_SIZE, diag) &&
-        img->kernel_filename[0] == '\0')
-        config_error(diag, kernel_path, "must not be empty");
+    get_kernel_filename(obj, path, img->kernel_filename, diag);
     json_get_u64(obj, path, "kernel_load_ipa", JSON_REQUIRED, NUMBER_HEX, &img->kernel_load_ipa,
                  diag);
     img->kernel_entry_point = img->kernel_load_ipa;
@@ -144,8 +149,8 @@ static void parse_memory(const cJSON *root, struct vm_config_spec *cfg, struct c
         if (cJSON_GetArraySize(list) == 0)
             config_error(diag, list_path, "must list at least one region");
         for (unsigned i = 0; i < cfg->mem_region_count; i++) {
-            char item_path[JSON_PATH_SIZE];
-            json_path_index(item_path, list_path, i);
+            char item_path[CONFIG_PATH_SIZE];
+            config_path_index(item_path, list_path, i);
             parse_region(cJSON_GetArrayItem(list, (int)i), item_path, &cfg->mem_regions[i], diag);
         }
         json_check_count(obj, path, "num", cfg->mem_region_count, diag);
@@ -175,15 +180,15 @@ static void parse_cpu(const cJSON *root, struct vm_config_spec *cfg, struct conf
 static void parse_cfg_list(const cJSON *obj, const char *path, struct vm_emu_device *dev,
                            struct config_diag *diag)
 {
-    char list_path[JSON_PATH_SIZE];
-    json_path_key(list_path, path, "cfg_list");
+    char list_path[CONFIG_PATH_SIZE];
+    config_path_key(list_path, path, "cfg_list");
     const cJSON *list = json_get(obj, path, "cfg_list", cJSON_Array, JSON_OPTIONAL, diag);
     if (!list)
         return;
     dev->cfg_count = json_array_size(list, list_path, VM_EMU_CFG_MAX, diag);
     for (unsigned i = 0; i < dev->cfg_count; i++) {
-        char item_path[JSON_PATH_SIZE];
-        json_path_index(item_path, list_path, i);
+        char item_path[CONFIG_PATH_SIZE];
+        config_path_index(item_path, list_path, i);
         json_item_u64(cJSON_GetArrayItem(list, (int)i), item_path, NUMBER_ANY, &dev->cfg_list[i],
                       diag);
     }
@@ -193,8 +198,8 @@ static void parse_cfg_list(const cJSON *obj, const char *path, struct vm_emu_dev
 static void parse_emu_type(const cJSON *obj, const char *path, struct vm_emu_device *dev,
                            struct config_diag *diag)
 {
-    char name[VM_NAME_SIZE * 2], type_path[JSON_PATH_SIZE];
-    json_path_key(type_path, path, "type");
+    char name[TYPE_NAME_SIZE], type_path[CONFIG_PATH_SIZE];
+    config_path_key(type_path, path, "type");
     if (json_get_string(obj, path, "type", JSON_REQUIRED, name, sizeof(name), diag) &&
         !emu_device_type_from_name(name, &dev->type))
         config_error(diag, type_path, "\"%s\" is not an emulated device type", name);
@@ -229,8 +234,8 @@ static void parse_emu_devices(const cJSON *root, struct vm_config_spec *cfg,
     if (list) {
         cfg->emu_device_count = json_array_size(list, list_path, VM_EMU_DEV_MAX, diag);
         for (unsigned i = 0; i < cfg->emu_device_count; i++) {
-            char item_path[JSON_PATH_SIZE];
-            json_path_index(item_path, list_path, i);
+            char item_path[CONFIG_PATH_SIZE];
+            config_path_index(item_path, list_path, i);
             parse_emu_device(cJSON_GetArrayItem(list, (int)i), item_path, &cfg->emu_devices[i],
                              diag);
         }
@@ -244,8 +249,8 @@ static void parse_emu_devices(const cJSON *root, struct vm_config_spec *cfg,
 static void parse_pt_irqs(const cJSON *obj, const char *path, struct vm_passthrough_spec *pt,
                           struct vm_pt_region *region, struct config_diag *diag)
 {
-    char list_path[JSON_PATH_SIZE];
-    json_path_key(list_path, path, "irq_list");
+    char list_path[CONFIG_PATH_SIZE];
+    config_path_key(list_path, path, "irq_list");
     const cJSON *list = json_get(obj, path, "irq_list", cJSON_Array, JSON_OPTIONAL, diag);
     if (!list)
         return;
@@ -276,8 +281,8 @@ static void parse_pt_device(const cJSON *obj, const char *path, struct vm_passth
     json_get_u64(obj, path, "length", JSON_REQUIRED, NUMBER_HEX, &region->length, diag);
     parse_pt_irqs(obj, path, pt, region, diag);
     if (cJSON_HasObjectItem(obj, "smmu_id")) {
-        char smmu_path[JSON_PATH_SIZE];
-        json_path_key(smmu_path, path, "smmu_id");
+        char smmu_path[CONFIG_PATH_SIZE];
+        config_path_key(smmu_path, path, "smmu_id");
         config_warning(diag, smmu_path, "there is no IOMMU on riscv64 (ignored)");
     }
     json_warn_unknown(obj, path, pt_keys, diag);
@@ -297,10 +302,9 @@ static void parse_pt_devices(const cJSON *root, struct vm_config_spec *cfg,
         struct vm_passthrough_spec *pt = &cfg->passthrough;
         pt->region_count = json_array_size(list, list_path, VM_PT_DEV_MAX, diag);
         for (unsigned i = 0; i < pt->region_count; i++) {
-            char item_path[JSON_PATH_SIZE];
-            json_path_index(item_path, list_path, i);
-            parse_pt_device(cJSON_GetArrayItem(list, (int)i), item_path, pt, &pt->regions[i],
-                            diag);
+            char item_path[CONFIG_PATH_SIZE];
+            config_path_index(item_path, list_path, i);
+            parse_pt_device(cJSON_GetArrayItem(list, (int)i), item_path, pt, &pt->regions[i], diag);
         }
         json_check_count(obj, path, "num", pt->region_count, diag);
     }
@@ -317,12 +321,12 @@ static void parse_dtb_device(const cJSON *obj, const char *path, struct vm_dtb_d
         return;
     }
     get_name(obj, path, dev->name, diag);
-    char name[VM_NAME_SIZE * 2], type_path[JSON_PATH_SIZE], irq_path[JSON_PATH_SIZE];
-    json_path_key(type_path, path, "type");
+    char name[TYPE_NAME_SIZE], type_path[CONFIG_PATH_SIZE], irq_path[CONFIG_PATH_SIZE];
+    config_path_key(type_path, path, "type");
     if (json_get_string(obj, path, "type", JSON_REQUIRED, name, sizeof(name), diag) &&
         !dtb_device_type_from_name(name, &dev->type))
         config_error(diag, type_path, "\"%s\" is not a DTB device type", name);
-    json_path_key(irq_path, path, "irq_list");
+    config_path_key(irq_path, path, "irq_list");
     const cJSON *irqs = json_get(obj, path, "irq_list", cJSON_Array, JSON_OPTIONAL, diag);
     if (irqs) {
         dev->irq_count = get_irq_list(irqs, irq_path, dev->irqs, VM_DTB_DEV_IRQ_MAX, diag);
@@ -347,8 +351,8 @@ static void parse_dtb_devices(const cJSON *root, struct vm_config_spec *cfg,
     if (list) {
         cfg->dtb_device_count = json_array_size(list, list_path, VM_DTB_DEV_MAX, diag);
         for (unsigned i = 0; i < cfg->dtb_device_count; i++) {
-            char item_path[JSON_PATH_SIZE];
-            json_path_index(item_path, list_path, i);
+            char item_path[CONFIG_PATH_SIZE];
+            config_path_index(item_path, list_path, i);
             parse_dtb_device(cJSON_GetArrayItem(list, (int)i), item_path, &cfg->dtb_devices[i],
                              diag);
         }

@@ -11,8 +11,7 @@
 static const char *short_type(enum emu_device_type type)
 {
     const char *name = emu_device_type_name(type);
-    return strncmp(name, TYPE_PREFIX, strlen(TYPE_PREFIX)) == 0 ? name + strlen(TYPE_PREFIX)
-                                                                : name;
+    return strncmp(name, TYPE_PREFIX, strlen(TYPE_PREFIX)) == 0 ? name + strlen(TYPE_PREFIX) : name;
 }
 
 static void print_image(FILE *out, const struct vm_image_spec *img)

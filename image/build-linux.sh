@@ -15,7 +15,7 @@
 set -euo pipefail
 
 ARCH_ARGS=(ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
-# Reproducible `uname -v`; the date is the linux-source-6.12 package's upload month.
+# A fixed build user, host and date, so `uname -a` is the same for every build.
 REPRO_ARGS=(KBUILD_BUILD_USER=shyper KBUILD_BUILD_HOST=shyper
             "KBUILD_BUILD_TIMESTAMP=Sat Nov  1 00:00:00 UTC 2025")
 

@@ -66,7 +66,8 @@ cmd_fetch() {
         dpkg-deb -x "$deb" "$tmp/root"
     done
     mv -T "$tmp" "$entry"
-    echo "[image] $(ls "$entry/debs" | wc -l) packages cached in $entry"
+    set -- "$entry"/debs/*.deb
+    echo "[image] $# packages cached in $entry"
 }
 
 case ${1:-} in

@@ -113,5 +113,8 @@ RUN_NATIVE_QEMU  := $(QEMU) -machine virt -cpu rv64 -smp 1 -m 1G -bios default \
 run-native: $(LINUX_IMAGE) $(MVM_ROOTFS)
 	$(RUN_NATIVE_QEMU)
 
+# A `make test` suite (tests/tests.mk): its counts go to $(RESULTS)/e2e-native.
+TEST_SUITES += test-e2e-native
 test-e2e-native: $(LINUX_IMAGE) $(MVM_ROOTFS)
-	$(Q)$(PYTHON) tests/e2e/test_native_boot.py --log $(BUILD)/e2e/native-boot.log -- $(RUN_NATIVE_QEMU)
+	$(Q)$(PYTHON) tests/e2e/test_native_boot.py --log $(BUILD)/e2e/native-boot.log \
+		$(if $(RESULTS),--results $(RESULTS)/e2e-native) -- $(RUN_NATIVE_QEMU)

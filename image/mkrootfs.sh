@@ -56,8 +56,9 @@ chmod -R a+rX,u+w "$stage/etc"
 
 for pair in "$@"; do
     src=${pair%%:*} dst=${pair#*:}
-    [ "$src" != "$pair" ] && [ -n "$src" ] && [[ $dst == /* ]] ||
+    if [ "$src" = "$pair" ] || [ -z "$src" ] || [[ $dst != /* ]]; then
         die "ROOTFS_FILES entry '$pair' is not src:/absolute/dst"
+    fi
     [ -e "$src" ] || die "ROOTFS_FILES: $src does not exist"
     [[ $dst == */ ]] && dst=$dst$(basename "$src")
     mkdir -p "$stage$(dirname "$dst")"
@@ -68,7 +69,7 @@ done
 # Every shared library a dynamic program or library needs must be in the image.
 missing=
 for f in "$stage"/usr/bin/* "$stage"/usr/lib/riscv64-linux-gnu/*.so*; do
-    [ -f "$f" ] && [ ! -L "$f" ] || continue
+    if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
     for lib in $(riscv64-linux-gnu-readelf -d "$f" 2>/dev/null |
                  sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p'); do
         [ -e "$stage/usr/lib/riscv64-linux-gnu/$lib" ] || [ -e "$stage/usr/lib/$lib" ] ||

@@ -47,7 +47,8 @@ void irq_route_deliver(u32 irq, u32 hartid)
         vplic_passthrough_raise(vm->vplic, irq, hartid);
         return;
     }
-    log_warn("interrupt %u has no owner: dropped", irq);
-    plic_set_enabled(irq, hartid, false);
+    /* Complete while still enabled: the PLIC ignores a complete for a disabled source. */
+    log_warn("interrupt %u has no owner: dropped and disabled", irq);
     plic_complete(irq, hartid);
+    plic_set_enabled(irq, hartid, false);
 }

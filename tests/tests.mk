@@ -16,12 +16,24 @@ UNIT_NAMES := $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/%,$(UNIT_NAMES))
 # Sources named on the first line of a test file ("// UNIT_SOURCES: ...").
 unit_sources = $(subst $$(CJSON_DIR),$(CJSON_DIR),$(shell sed -n '1s|^// UNIT_SOURCES:||p' tests/unit/$(1).c))
+# Host libraries named on the second line ("// UNIT_LDLIBS: -lfdt").
+unit_ldlibs = $(shell sed -n '2s|^// UNIT_LDLIBS:||p' tests/unit/$(1).c)
+# Device trees tests read: tests/unit/data/*.dts compiled into UNIT_DATA_DIR (QEMU's trees
+# have interrupt controllers without #address-cells, hence the -W).
+UNIT_DATA := $(BUILD)/unit/data
+UNIT_DTBS := $(patsubst tests/unit/data/%.dts,$(UNIT_DATA)/%.dtb,$(wildcard tests/unit/data/*.dts))
+UNIT_CFLAGS += -DUNIT_DATA_DIR='"$(abspath $(UNIT_DATA))"'
+
+$(UNIT_DATA)/%.dtb: tests/unit/data/%.dts
+	@mkdir -p $(@D)
+	@echo "  DTC     $@"
+	$(Q)dtc -Wno-interrupt_provider -I dts -O dtb -o $@ $<
 
 .SECONDEXPANSION:
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/unit_test.h $$(call unit_sources,$$*) $(UNIT_EXTRA_DEPS)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/unit_test.h $$(call unit_sources,$$*) $(UNIT_DTBS) $(UNIT_EXTRA_DEPS)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< tests/unit/unit_main.c $(call unit_sources,$*)
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< tests/unit/unit_main.c $(call unit_sources,$*) $(call unit_ldlibs,$*)
 
 unit: $(UNIT_BINS)
 

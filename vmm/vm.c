@@ -1,6 +1,8 @@
 /* VM creation, lifecycle and guest-memory access (see vm.h). */
 #include <arch/hooks.h>
+#include <device/vplic.h>
 #include <kernel/errno.h>
+#include <kernel/irq_route.h>
 #include <kernel/log.h>
 #include <kernel/page_alloc.h>
 #include <kernel/pcpu.h>
@@ -9,6 +11,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <vmm/vm.h>
+#include <vmm/vm_fdt.h>
 
 static struct vm vms[MAX_VMS];
 static bool vm_used[MAX_VMS];
@@ -149,6 +152,24 @@ static int setup_devices(struct vm *vm, const struct vm_config *cfg)
     return 0;
 }
 
+/* The VM's passthrough interrupts become its own; they need its vPLIC to arrive in. */
+static int claim_pt_irqs(struct vm *vm, const struct vm_config *cfg)
+{
+    for (u32 i = 0; i < cfg->nr_pt_irqs; i++) {
+        u32 irq = cfg->pt_irqs[i];
+        if (!vm->vplic || irq == 0 || irq > vplic_nr_sources(vm->vplic)) {
+            log_error("vm%u: passthrough interrupt %u: %s", vm->id, irq,
+                      vm->vplic ? "not a source of its vPLIC" : "the VM has no vPLIC");
+            return -EINVAL;
+        }
+        if (irq_route_claim(irq, vm)) {
+            log_error("vm%u: passthrough interrupt %u belongs to another VM", vm->id, irq);
+            return -EBUSY;
+        }
+    }
+    return 0;
+}
+
 /* vCPU i runs on the i-th hart of cfg->harts, the master hart first. */
 static int setup_vcpus(struct vm *vm, const struct vm_config *cfg)
 {
@@ -198,7 +219,7 @@ static int load_images(struct vm *vm)
         log_error("vm%u: initrd does not fit in RAM at 0x%lx", vm->id, cfg->initrd_ipa);
         return -EFAULT;
     }
-    return 0;
+    return vm_fdt_install(vm);
 }
 
 static void vm_destroy(struct vm *vm)
@@ -206,6 +227,7 @@ static void vm_destroy(struct vm *vm)
     for (u32 i = 0; i < vm->nr_devs; i++)
         if (vm->devs[i].ops && vm->devs[i].ops->destroy)
             vm->devs[i].ops->destroy(&vm->devs[i]);
+    irq_route_release_all(vm);
     for (u32 i = 0; i < vm->nr_mem; i++)
         page_free(vm->mem[i].pa, vm->mem[i].size >> PAGE_SHIFT);
     stage2_destroy(&vm->s2);
@@ -239,6 +261,8 @@ int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
     if (!err)
         err = setup_devices(vm, cfg);
     if (!err)
+        err = claim_pt_irqs(vm, cfg);
+    if (!err)
         err = load_images(vm);
     if (err) {
         vm_destroy(vm);
@@ -260,11 +284,13 @@ int vm_start(struct vm *vm)
 
     if (vm->state == VM_STATE_RUNNING)
         return -EALREADY;
+    if (vm->vplic)
+        vplic_reset(vm->vplic); /* a (re)started VM finds its interrupt controller in reset */
     vm->state = VM_STATE_RUNNING;
     vm->stop_reason[0] = '\0';
     log_info("vm%u (%s): starting at 0x%lx on hart %u", vm->id, vm->name, cfg->kernel_ipa,
              vm->vcpus[0].hartid);
-    return vcpu_hsm_start(&vm->vcpus[0], cfg->kernel_ipa, cfg->dtb_ipa);
+    return vcpu_hsm_start(&vm->vcpus[0], cfg->kernel_ipa, vm->dtb_ipa);
 }
 
 static void stop_vcpu_here(void *arg)
@@ -291,8 +317,34 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
     stop_all_vcpus(vm);
 }
 
+#define EXITS_LINE_MAX 160
+
+static const char *const exit_names[EXIT_REASONS] = {
+    [EXIT_SBI] = "sbi",           [EXIT_MMIO] = "mmio",
+    [EXIT_WFI] = "wfi",           [EXIT_VIRTUAL_INST] = "vinst",
+    [EXIT_GUEST_FAULT] = "fault", [EXIT_IRQ_TIMER] = "timer",
+    [EXIT_IRQ_IPI] = "ipi",       [EXIT_IRQ_EXT] = "ext",
+    [EXIT_OTHER] = "other",
+};
+
+/* Logs the VM's exits by cause, summed over its vCPUs (`make bench` reads this line). */
+static void log_exits(const struct vm *vm)
+{
+    char line[EXITS_LINE_MAX];
+    size_t n = 0;
+
+    for (u32 r = 0; r < EXIT_REASONS && n < sizeof(line); r++) {
+        u64 count = 0;
+        for (u32 i = 0; i < vm->nr_vcpus; i++)
+            count += vm->vcpus[i].exits[r];
+        n += snprintf(line + n, sizeof(line) - n, " %s=%lu", exit_names[r], count);
+    }
+    log_info("vm%u (%s) exits:%s", vm->id, vm->name, line);
+}
+
 void vm_power_off(struct vm *vm, bool failure)
 {
+    log_exits(vm);
     if (vm->id == 0) {
         log_info("vm0 (%s) powered off%s: shutting down", vm->name, failure ? " (failure)" : "");
         arch_system_off(false);

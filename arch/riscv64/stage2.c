@@ -13,6 +13,7 @@
 #define PTE_LEAF (PTE_R | PTE_W | PTE_X)
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK (((1UL << 44) - 1) << PTE_PPN_SHIFT)
+#define PA_LIMIT (1UL << 56) /* what the 44-bit PPN of a PTE can address */
 
 #define LEVELS 3
 #define ROOT_LEVEL (LEVELS - 1)
@@ -21,6 +22,7 @@
 #define ROOT_ENTRIES (ENTRIES_PER_TABLE * ROOT_PAGES)
 #define HGATP_MODE_SV39X4 (8UL << 60)
 #define HGATP_VMID_SHIFT 44
+#define HGATP_VMID_BITS 14
 
 typedef u64 pte_t;
 
@@ -87,8 +89,11 @@ static pte_t *alloc_table(struct stage2 *s2)
 
 int stage2_init(struct stage2 *s2, struct page_pool *pool, u16 vmid)
 {
-    paddr_t root = page_pool_alloc(pool, ROOT_PAGES, ROOT_PAGES * PAGE_SIZE);
+    paddr_t root;
 
+    if (vmid >= BIT(HGATP_VMID_BITS))
+        return -EINVAL;
+    root = page_pool_alloc(pool, ROOT_PAGES, ROOT_PAGES * PAGE_SIZE);
     if (!root)
         return -ENOMEM;
     memset((void *)root, 0, ROOT_PAGES * PAGE_SIZE);
@@ -144,6 +149,18 @@ static bool range_is_unmapped(const struct stage2 *s2, gpaddr_t ipa, u64 size)
     return true;
 }
 
+static void free_tables(struct stage2 *s2, pte_t *table, int level);
+
+/* Unmapping leaves emptied tables in place: one where a large leaf is to go is freed. */
+static void free_empty_table(struct stage2 *s2, pte_t *pte, int level)
+{
+    if (!(*pte & PTE_V) || pte_is_leaf(*pte))
+        return;
+    free_tables(s2, table_of(*pte), level - 1);
+    page_pool_free(s2->pool, pte_addr(*pte), 1);
+    s2->nr_table_pages--;
+}
+
 static int best_level(gpaddr_t ipa, paddr_t pa, u64 remaining)
 {
     for (int level = ROOT_LEVEL; level > 0; level--) {
@@ -157,7 +174,8 @@ static int best_level(gpaddr_t ipa, paddr_t pa, u64 remaining)
 int stage2_map(struct stage2 *s2, gpaddr_t ipa, paddr_t pa, u64 size, unsigned prot)
 {
     if (!size || !IS_ALIGNED(ipa | pa | size, PAGE_SIZE) ||
-        !range_within(ipa, size, 0, STAGE2_IPA_LIMIT) || !(prot & S2_RWX))
+        !range_within(ipa, size, 0, STAGE2_IPA_LIMIT) || !range_within(pa, size, 0, PA_LIMIT) ||
+        !(prot & S2_RWX))
         return -EINVAL;
     if (!range_is_unmapped(s2, ipa, size))
         return -EEXIST;
@@ -169,7 +187,9 @@ int stage2_map(struct stage2 *s2, gpaddr_t ipa, paddr_t pa, u64 size, unsigned p
             stage2_unmap(s2, ipa, off);
             return -ENOMEM;
         }
-        table[pte_index(ipa + off, level)] = make_leaf(pa + off, prot);
+        pte_t *pte = &table[pte_index(ipa + off, level)];
+        free_empty_table(s2, pte, level);
+        *pte = make_leaf(pa + off, prot);
         s2->nr_leaves[level]++;
         off += level_size(level);
     }

@@ -57,6 +57,8 @@ void page_pool_reserve(struct page_pool *pool, paddr_t pa, u64 size)
     paddr_t end = ALIGN_UP(pa + size, PAGE_SIZE);
     paddr_t pool_end = pool->base + pool->nr_pages * PAGE_SIZE;
 
+    if (!size)
+        return;
     if (start < pool->base)
         start = pool->base;
     if (end > pool_end)
@@ -81,7 +83,7 @@ static paddr_t search(struct page_pool *pool, u64 from, u64 nr, u64 align)
         u64 used = first_used(pool, i, nr);
         if (used == i + nr) {
             mark_range(pool, i, nr, true);
-            if (nr == 1)
+            if (nr == 1 && align_pages == 1)
                 pool->hint = i + 1;
             return pool->base + (i << PAGE_SHIFT);
         }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """End-to-end test of the Linux MVM booted natively (no Shyper): `make test-e2e-native`.
 
-Usage: test_native_boot.py --log <transcript> -- <qemu command...>
+Usage: test_native_boot.py --log <transcript> [--results <file>] -- <qemu command...>
 
 Boots the given QEMU command (make's RUN_NATIVE_QEMU: the MVM kernel and build/vm0.img),
 waits for the root shell on the serial console and checks the kernel, CPU, disk,
 network and userland, then powers off and expects QEMU to exit with status 0.
-Prints "PASS name" or "FAIL name: why" per check, then "N passed, M failed".
+Prints "PASS name" or "FAIL name: why" per check, then "N passed, M failed"; with
+--results, also writes "N M" to that file for tests/run_suite.py's summary.
 """
 
 import argparse
@@ -45,6 +46,7 @@ def contains(out, *needles):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--log", required=True, help="console transcript file")
+    ap.add_argument("--results", help="file to write 'passed failed' counts to")
     ap.add_argument("qemu", nargs=argparse.REMAINDER, help="-- QEMU command")
     args = ap.parse_args()
     qemu = args.qemu[1:] if args.qemu[:1] == ["--"] else args.qemu
@@ -102,6 +104,10 @@ def main():
 
     print("  transcript: %s" % args.log)
     print("%d passed, %d failed" % (res.passed, res.failed))
+    if args.results:
+        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+        with open(args.results, "w") as f:
+            f.write("%d %d\n" % (res.passed, res.failed))
     return 1 if res.failed else 0
 
 

@@ -43,6 +43,26 @@ class Case:
 # The table of cases.  Keep one line per case; add new guests here.
 CASES = [
     Case("hello", "tests/guests/configs/single.c", ["hello"], smp=(1, 2, 4)),
+    Case("vplic_basic", "tests/guests/configs/single.c", ["vplic_basic"], timeout=20),
+    Case("vplic_smp", "tests/guests/configs/single.c", ["vplic_basic"], smp=(2,), timeout=20,
+         expect=[r"^PASS vplic-smp-hart1-claims-source\r?$"]),
+    Case("sbi_base", "tests/guests/configs/single.c", ["sbi_base"], timeout=10),
+    Case("sbi_time", "tests/guests/configs/single.c", ["sbi_time"], timeout=10,
+         expect=[r"^PASS time-stimecmp-interrupt\r?$"]),
+    Case("sbi_time_nosstc", "tests/guests/configs/single.c", ["sbi_time"], cpu="rv64,sstc=false",
+         timeout=10, expect=[r"^PASS time-stimecmp-absent-without-sstc\r?$"]),
+    Case("sbi_hsm", "tests/guests/configs/single.c", ["sbi_hsm"], smp=(1, 2, 4), timeout=10,
+         expect=[r"^PASS hsm-hart0-resume-opaque\r?$"]),
+    Case("sbi_ipi", "tests/guests/configs/single.c", ["sbi_ipi"], smp=(1, 2, 4), timeout=10),
+    Case("sbi_rfence", "tests/guests/configs/single.c", ["sbi_rfence"], smp=(1, 2, 4), timeout=10),
+    # sbi_dbcn: the lines it writes arrive intact; nothing of a rejected buffer ("LEAKED!").
+    Case("sbi_dbcn", "tests/guests/configs/single.c", ["sbi_dbcn"], timeout=10,
+         expect=[r"^DBCN write: hello\r?$", r"^DBCN byte\r?$", r"^DBCN straddle: ok\r?$",
+                 r"^DBCN long:(0123456789){498}:end\r?$", r"\A(?![\s\S]*LEAKED!)"]),
+    Case("sbi_srst", "tests/guests/configs/single.c", ["sbi_srst"], timeout=10,
+         expect=[r"^srst: shutting down from hart 0\r?$", r"vm0 \(test\) powered off"]),
+    Case("sbi_srst_smp", "tests/guests/configs/single.c", ["sbi_srst"], smp=(2,), timeout=10,
+         expect=[r"^srst: shutting down from hart 1\r?$", r"vm0 \(test\) powered off"]),
 ]
 
 

@@ -5,6 +5,9 @@
  *
  * The first line of each tests/unit/test_*.c names the project sources it links:
  *     // UNIT_SOURCES: arch/riscv64/stage2.c kernel/mm/page_alloc.c
+ * and an optional second line the host libraries it needs:
+ *     // UNIT_LDLIBS: -lfdt
+ * Device trees in tests/unit/data/NAME.dts are compiled to UNIT_DATA_DIR "/NAME.dtb".
  */
 #ifndef UNIT_TEST_H
 #define UNIT_TEST_H

@@ -10,7 +10,8 @@ static const struct vsbi_extension *const extensions[] = {
     &vsbi_ext_srst, &vsbi_ext_dbcn, &vsbi_ext_legacy,
 };
 
-const struct vsbi_extension *vsbi_find(struct vcpu *vcpu, unsigned long eid)
+/* Inlined into vsbi_handle(): every guest SBI call goes through it. */
+static inline const struct vsbi_extension *find_extension(struct vcpu *vcpu, unsigned long eid)
 {
     for (u32 i = 0; i < ARRAY_SIZE(extensions); i++) {
         const struct vsbi_extension *ext = extensions[i];
@@ -18,6 +19,11 @@ const struct vsbi_extension *vsbi_find(struct vcpu *vcpu, unsigned long eid)
             return (!ext->available || ext->available(vcpu, eid)) ? ext : NULL;
     }
     return NULL;
+}
+
+const struct vsbi_extension *vsbi_find(struct vcpu *vcpu, unsigned long eid)
+{
+    return find_extension(vcpu, eid);
 }
 
 void vsbi_handle(struct vcpu *vcpu)
@@ -30,32 +36,11 @@ void vsbi_handle(struct vcpu *vcpu)
                  regs->x[REG_A4], regs->x[REG_A5]},
     };
     struct sbiret ret = {.error = SBI_ERR_NOT_SUPPORTED, .value = 0};
-    const struct vsbi_extension *ext = vsbi_find(vcpu, call.eid);
+    const struct vsbi_extension *ext = find_extension(vcpu, call.eid);
 
     if (ext && ext->handler(vcpu, &call, &ret) == VSBI_NO_RETURN)
         return;
     regs->x[REG_A0] = ret.error;
     regs->x[REG_A1] = ret.value;
     regs->sepc += SBI_ECALL_LEN;
-}
-
-long vsbi_hart_mask_to_vcpus(unsigned long hart_mask, unsigned long hart_mask_base, u32 nr_vcpus,
-                             u64 *vcpus)
-{
-    u64 all = nr_vcpus >= 64 ? ~0UL : BIT(nr_vcpus) - 1;
-
-    if (hart_mask_base == (unsigned long)-1) {
-        *vcpus = all;
-        return SBI_SUCCESS;
-    }
-    if (hart_mask_base >= nr_vcpus && hart_mask)
-        return SBI_ERR_INVALID_PARAM;
-    u64 mask = hart_mask_base >= 64 ? 0 : hart_mask << hart_mask_base;
-    /* Bits shifted out past 63 or naming vCPUs past nr_vcpus are invalid harts. */
-    if (hart_mask_base < 64 && hart_mask_base && (hart_mask >> (64 - hart_mask_base)))
-        return SBI_ERR_INVALID_PARAM;
-    if (mask & ~all)
-        return SBI_ERR_INVALID_PARAM;
-    *vcpus = mask;
-    return SBI_SUCCESS;
 }

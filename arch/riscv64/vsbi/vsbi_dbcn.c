@@ -1,6 +1,7 @@
 /*
- * SBI DBCN extension (debug console).  Buffers are guest-physical: each page is checked
- * against the VM's RAM and translated before it is read or written.
+ * SBI DBCN extension (debug console).  Buffers are guest-physical: the whole buffer must
+ * be the VM's RAM (SBI 2.0 section 3.2, else SBI_ERR_INVALID_PARAM and nothing is done),
+ * and each page is translated before it is read or written.
  */
 #include <arch/vsbi.h>
 #include <vmm/vm.h>
@@ -9,30 +10,52 @@
 /* Bytes handled per call; the spec lets an implementation write fewer than asked. */
 #define DBCN_MAX_CHUNK 4096
 
+/* Bytes of RAM from gpa to the end of the RAM region holding it (0: gpa is not RAM). */
+static u64 ram_bytes_from(const struct vm *vm, u64 gpa)
+{
+    for (u32 i = 0; i < vm->nr_mem; i++) {
+        const struct vm_mem_region *r = &vm->mem[i];
+        if (gpa >= r->ipa && gpa - r->ipa < r->size)
+            return r->size - (gpa - r->ipa);
+    }
+    return 0;
+}
+
+/* A DBCN buffer: base_hi is 0 and every byte is RAM (possibly of adjoining regions). */
+static bool valid_buffer(const struct vm *vm, const struct vsbi_call *call)
+{
+    u64 gpa = call->args[1], len = call->args[0];
+
+    if (call->args[2] != 0)
+        return false;
+    while (len) {
+        u64 avail = ram_bytes_from(vm, gpa);
+        if (!avail)
+            return false;
+        if (avail >= len)
+            return true;
+        gpa += avail;
+        len -= avail;
+    }
+    return true;
+}
+
 static enum vsbi_result dbcn_write(struct vcpu *vcpu, const struct vsbi_call *call,
                                    struct sbiret *ret)
 {
     u64 len = MIN(call->args[0], (u64)DBCN_MAX_CHUNK);
     u64 gpa = call->args[1];
 
-    if (call->args[2] != 0 || (len && !vm_gpa_to_hva(vcpu->vm, gpa, 1))) {
+    if (!valid_buffer(vcpu->vm, call)) {
         ret->error = SBI_ERR_INVALID_PARAM;
         return VSBI_RETURN;
     }
-    u64 done = 0;
-    while (done < len) {
-        u64 chunk = MIN(len - done, PAGE_SIZE - ((gpa + done) & (PAGE_SIZE - 1)));
-        const char *p = vm_gpa_to_hva(vcpu->vm, gpa + done, chunk);
-        if (!p) {
-            ret->error = done ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM;
-            break;
-        }
-        vm_console_write(vcpu->vm, p, chunk);
-        done += chunk;
+    for (u64 done = 0, chunk; done < len; done += chunk) {
+        chunk = MIN(len - done, PAGE_SIZE - ((gpa + done) & (PAGE_SIZE - 1)));
+        vm_console_write(vcpu->vm, vm_gpa_to_hva(vcpu->vm, gpa + done, chunk), chunk);
     }
-    if (done == len)
-        ret->error = SBI_SUCCESS;
-    ret->value = done;
+    ret->error = SBI_SUCCESS;
+    ret->value = len;
     return VSBI_RETURN;
 }
 
@@ -42,19 +65,14 @@ static enum vsbi_result dbcn_read(struct vcpu *vcpu, const struct vsbi_call *cal
     u64 len = MIN(call->args[0], (u64)DBCN_MAX_CHUNK);
     u64 gpa = call->args[1];
     u64 done = 0;
+    int c;
 
-    if (call->args[2] != 0 || (len && !vm_gpa_to_hva(vcpu->vm, gpa, 1))) {
+    if (!valid_buffer(vcpu->vm, call)) {
         ret->error = SBI_ERR_INVALID_PARAM;
         return VSBI_RETURN;
     }
-    while (done < len) {
-        char *p = vm_gpa_to_hva(vcpu->vm, gpa + done, 1);
-        int c;
-        if (!p || (c = vm_console_getc(vcpu->vm)) < 0)
-            break;
-        *p = (char)c;
-        done++;
-    }
+    for (; done < len && (c = vm_console_getc(vcpu->vm)) >= 0; done++)
+        *(char *)vm_gpa_to_hva(vcpu->vm, gpa + done, 1) = (char)c;
     ret->error = SBI_SUCCESS;
     ret->value = done;
     return VSBI_RETURN;

@@ -15,7 +15,7 @@ struct page_pool {
     u64 nr_pages;  /* pages covered by the bitmap */
     u64 *bitmap;   /* bit set = page in use */
     u64 nr_free;   /* pages currently free */
-    u64 hint;      /* search start for single-page allocations */
+    u64 hint;      /* search start for single pages: every page below it is used */
     spinlock_t lock;
 };
 

@@ -1,6 +1,7 @@
 /*
  * One test guest as VM 0 on every hart the machine has (so SBI tests scale with -smp),
- * 32 MiB of RAM at 0x90000000, and a scratch MMIO device for the MMIO tests.
+ * 32 MiB of RAM at 0x90000000, a scratch MMIO device for the MMIO tests (its doorbell
+ * raises TEST_SCRATCH_IRQ) and a vPLIC.
  */
 #include <config/vm_config.h>
 #include "test_layout.h"
@@ -17,8 +18,10 @@ const struct vm_config vm_static_configs[] = {
         .mem = {{.ipa = TEST_RAM_BASE, .size = TEST_RAM_SIZE}},
         .nr_mem = 1,
         .emu = {{.name = "scratch", .type = EMU_DEV_SCRATCH, .base = TEST_SCRATCH_BASE,
-                 .size = TEST_SCRATCH_SIZE}},
-        .nr_emu = 1,
+                 .size = TEST_SCRATCH_SIZE, .irq = TEST_SCRATCH_IRQ},
+                {.name = "plic", .type = EMU_DEV_PLIC, .base = TEST_VPLIC_BASE,
+                 .size = TEST_VPLIC_SIZE}},
+        .nr_emu = 2,
     },
 };
 const u32 vm_static_config_count = ARRAY_SIZE(vm_static_configs);

@@ -44,6 +44,7 @@ struct vm {
     struct mmio_dev devs[VM_MAX_EMU_DEVS];
     u32 nr_devs;
     struct vplic *vplic;
+    gpaddr_t dtb_ipa; /* its device tree (vm_fdt.h), handed over in a1 at boot */
     spinlock_t lock;
 };
 

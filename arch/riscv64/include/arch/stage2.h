@@ -28,8 +28,10 @@ struct stage2 {
     struct page_pool *pool;  /* where table pages come from */
 };
 
+/* -EINVAL if vmid does not fit hgatp's 14-bit VMID field, -ENOMEM. */
 int stage2_init(struct stage2 *s2, struct page_pool *pool, u16 vmid);
-/* Maps [ipa, ipa + size) to [pa, pa + size).  All three must be 4 KiB aligned.
+/* Maps [ipa, ipa + size) to [pa, pa + size).  All three must be 4 KiB aligned, pa + size at
+ * most 2^56.
  * -EEXIST if any page is already mapped (nothing is changed then), -ENOMEM, -EINVAL. */
 int stage2_map(struct stage2 *s2, gpaddr_t ipa, paddr_t pa, u64 size, unsigned prot);
 /* Removes the mappings in [ipa, ipa + size), splitting large leaves where needed. */

@@ -1,6 +1,7 @@
 /*
  * The SBI a guest sees.  One file per extension (arch/riscv64/vsbi/vsbi_*.c) defines a
- * struct vsbi_extension; vsbi.c holds the table and dispatches on the EID in a7.
+ * struct vsbi_extension; vsbi.c holds the table and dispatches on the EID in a7, and
+ * vsbi_hart_mask.c decodes hart masks.
  * Unknown extensions and functions return SBI_ERR_NOT_SUPPORTED.
  */
 #ifndef ARCH_VSBI_H
