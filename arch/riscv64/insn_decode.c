@@ -116,7 +116,7 @@ enum htinst_kind htinst_classify(u64 htinst)
 u32 htinst_to_insn(u64 htinst, u8 *orig_len)
 {
     /* Bit 1 clear means the trapping instruction was a 16-bit one. */
-    *orig_len = 4;
+    *orig_len = (htinst & 2) ? 4 : 2;
     return (u32)htinst | 2;
 }
 

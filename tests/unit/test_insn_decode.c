@@ -15,31 +15,44 @@
 /* ---------------------------------------------------------------- registers */
 
 enum {
-    X0 = 0, RA = 1, SP = 2, GP = 3, T0 = 5, S0 = 8, S1 = 9, A0 = 10, A1 = 11, A2 = 12, A3 = 13,
-    A4 = 14, A5 = 15, S11 = 27, T6 = 31,
+    X0 = 0,
+    RA = 1,
+    SP = 2,
+    GP = 3,
+    T0 = 5,
+    S0 = 8,
+    S1 = 9,
+    A0 = 10,
+    A1 = 11,
+    A2 = 12,
+    A3 = 13,
+    A4 = 14,
+    A5 = 15,
+    S11 = 27,
+    T6 = 31,
 };
-#define NR_REGS 32
+#define NR_REGS    32
 #define FIRST_CREG 8 /* 3-bit register fields name x8..x15 */
-#define NR_CREGS 8
+#define NR_CREGS   8
 
 /* ---------------------------------------------------------------- 32-bit encoders */
 
-#define OP_LOAD 0x03
-#define OP_LOAD_FP 0x07
+#define OP_LOAD     0x03
+#define OP_LOAD_FP  0x07
 #define OP_MISC_MEM 0x0f
-#define OP_IMM 0x13
-#define OP_AUIPC 0x17
-#define OP_IMM_32 0x1b
-#define OP_STORE 0x23
+#define OP_IMM      0x13
+#define OP_AUIPC    0x17
+#define OP_IMM_32   0x1b
+#define OP_STORE    0x23
 #define OP_STORE_FP 0x27
-#define OP_AMO 0x2f
-#define OP_OP 0x33
-#define OP_LUI 0x37
-#define OP_OP_32 0x3b
-#define OP_BRANCH 0x63
-#define OP_JALR 0x67
-#define OP_JAL 0x6f
-#define OP_SYSTEM 0x73
+#define OP_AMO      0x2f
+#define OP_OP       0x33
+#define OP_LUI      0x37
+#define OP_OP_32    0x3b
+#define OP_BRANCH   0x63
+#define OP_JALR     0x67
+#define OP_JAL      0x6f
+#define OP_SYSTEM   0x73
 
 enum { F3_B = 0, F3_H = 1, F3_W = 2, F3_D = 3, F3_BU = 4, F3_HU = 5, F3_WU = 6 };
 
@@ -72,14 +85,20 @@ static u32 enc_store(u32 funct3, u32 rs2, u32 rs1, int imm)
 #define C_OP_Q0 0x0
 #define C_OP_Q2 0x2
 enum {
-    C_F3_ADDI4SPN = 0, C_F3_FLD = 1, C_F3_LW = 2, C_F3_LD = 3, C_F3_ZCB = 4, C_F3_FSD = 5,
-    C_F3_SW = 6, C_F3_SD = 7,
+    C_F3_ADDI4SPN = 0,
+    C_F3_FLD = 1,
+    C_F3_LW = 2,
+    C_F3_LD = 3,
+    C_F3_ZCB = 4,
+    C_F3_FSD = 5,
+    C_F3_SW = 6,
+    C_F3_SD = 7,
 };
-#define C_F3_LWSP C_F3_LW
-#define C_F3_LDSP C_F3_LD
+#define C_F3_LWSP  C_F3_LW
+#define C_F3_LDSP  C_F3_LD
 #define C_F3_FLDSP C_F3_FLD
-#define C_F3_SWSP C_F3_SW
-#define C_F3_SDSP C_F3_SD
+#define C_F3_SWSP  C_F3_SW
+#define C_F3_SDSP  C_F3_SD
 #define C_F3_FSDSP C_F3_FSD
 
 static u32 bit(u32 v, unsigned n)
@@ -210,53 +229,53 @@ TEST(encoders_match_the_assembler)
     const struct {
         u32 ours, assembled;
     } v[] = {
-        {enc_load(F3_B, A0, A1, 8), 0x00858503},           /* lb a0,8(a1) */
-        {enc_load(F3_H, T0, SP, -2), 0xffe11283},          /* lh t0,-2(sp) */
-        {enc_load(F3_W, S11, T6, 2047), 0x7fffad83},       /* lw s11,2047(t6) */
-        {enc_load(F3_D, RA, GP, -2048), 0x8001b083},       /* ld ra,-2048(gp) */
-        {enc_load(F3_BU, T6, X0, 1), 0x00104f83},          /* lbu t6,1(zero) */
-        {enc_load(F3_HU, A5, S0, 100), 0x06445783},        /* lhu a5,100(s0) */
-        {enc_load(F3_WU, X0, A0, 4), 0x00456003},          /* lwu zero,4(a0) */
-        {enc_store(F3_B, A0, A1, 8), 0x00a58423},          /* sb a0,8(a1) */
-        {enc_store(F3_H, T6, SP, -1), 0xfff11fa3},         /* sh t6,-1(sp) */
-        {enc_store(F3_W, S1, A2, 2047), 0x7e962fa3},       /* sw s1,2047(a2) */
-        {enc_store(F3_D, T6, T6, -2048), 0x81ffb023},      /* sd t6,-2048(t6) */
-        {enc_i(OP_LOAD_FP, F3_W, 10, A1, 4), 0x0045a507},  /* flw fa0,4(a1) */
-        {enc_i(OP_LOAD_FP, F3_D, 9, SP, -8), 0xff813487},  /* fld fs1,-8(sp) */
-        {enc_s(OP_STORE_FP, F3_W, 10, A1, 4), 0x00a5a227}, /* fsw fa0,4(a1) */
+        {enc_load(F3_B, A0, A1, 8), 0x00858503},              /* lb a0,8(a1) */
+        {enc_load(F3_H, T0, SP, -2), 0xffe11283},             /* lh t0,-2(sp) */
+        {enc_load(F3_W, S11, T6, 2047), 0x7fffad83},          /* lw s11,2047(t6) */
+        {enc_load(F3_D, RA, GP, -2048), 0x8001b083},          /* ld ra,-2048(gp) */
+        {enc_load(F3_BU, T6, X0, 1), 0x00104f83},             /* lbu t6,1(zero) */
+        {enc_load(F3_HU, A5, S0, 100), 0x06445783},           /* lhu a5,100(s0) */
+        {enc_load(F3_WU, X0, A0, 4), 0x00456003},             /* lwu zero,4(a0) */
+        {enc_store(F3_B, A0, A1, 8), 0x00a58423},             /* sb a0,8(a1) */
+        {enc_store(F3_H, T6, SP, -1), 0xfff11fa3},            /* sh t6,-1(sp) */
+        {enc_store(F3_W, S1, A2, 2047), 0x7e962fa3},          /* sw s1,2047(a2) */
+        {enc_store(F3_D, T6, T6, -2048), 0x81ffb023},         /* sd t6,-2048(t6) */
+        {enc_i(OP_LOAD_FP, F3_W, 10, A1, 4), 0x0045a507},     /* flw fa0,4(a1) */
+        {enc_i(OP_LOAD_FP, F3_D, 9, SP, -8), 0xff813487},     /* fld fs1,-8(sp) */
+        {enc_s(OP_STORE_FP, F3_W, 10, A1, 4), 0x00a5a227},    /* fsw fa0,4(a1) */
         {enc_s(OP_STORE_FP, F3_D, 31, T0, 2040), 0x7ff2bc27}, /* fsd ft11,2040(t0) */
-        {enc_i(OP_IMM, 0, A0, A1, 8), 0x00858513},         /* addi a0,a1,8 */
-        {enc_c_w(C_F3_LW, A0, A1, 4), 0x41c8},             /* c.lw a0,4(a1) */
-        {enc_c_w(C_F3_LW, S0, A5, 124), 0x5fe0},           /* c.lw s0,124(a5) */
-        {enc_c_d(C_F3_LD, A5, S1, 248), 0x7cfc},           /* c.ld a5,248(s1) */
-        {enc_c_d(C_F3_LD, S1, A0, 8), 0x6504},             /* c.ld s1,8(a0) */
-        {enc_c_w(C_F3_SW, A4, S0, 64), 0xc038},            /* c.sw a4,64(s0) */
-        {enc_c_d(C_F3_SD, S0, A3, 136), 0xe6c0},           /* c.sd s0,136(a3) */
-        {enc_c_d(C_F3_FLD, A0, A1, 8), 0x2588},            /* c.fld fa0,8(a1) */
-        {enc_c_d(C_F3_FSD, S0, A5, 248), 0xbfe0},          /* c.fsd fs0,248(a5) */
-        {enc_c_lwsp(RA, 252), 0x50fe},                     /* c.lwsp ra,252(sp) */
-        {enc_c_lwsp(T6, 4), 0x4f92},                       /* c.lwsp t6,4(sp) */
-        {enc_c_ldsp(C_F3_LDSP, A0, 504), 0x757e},          /* c.ldsp a0,504(sp) */
-        {enc_c_ldsp(C_F3_LDSP, S11, 8), 0x6da2},           /* c.ldsp s11,8(sp) */
-        {enc_c_swsp(A0, 252), 0xdfaa},                     /* c.swsp a0,252(sp) */
-        {enc_c_swsp(X0, 0), 0xc002},                       /* c.swsp zero,0(sp) */
-        {enc_c_sdsp(C_F3_SDSP, T6, 504), 0xfffe},          /* c.sdsp t6,504(sp) */
-        {enc_c_sdsp(C_F3_SDSP, RA, 8), 0xe406},            /* c.sdsp ra,8(sp) */
-        {enc_c_ldsp(C_F3_FLDSP, A0, 8), 0x2522},           /* c.fldsp fa0,8(sp) */
-        {enc_c_sdsp(C_F3_FSDSP, S0, 16), 0xa822},          /* c.fsdsp fs0,16(sp) */
-        {enc_c_lbu(A5, A4, 2), 0x833c},                    /* c.lbu a5,2(a4) (LLVM) */
-        {enc_c_lhu(A5, A4, 2), 0x873c},                    /* c.lhu a5,2(a4) (LLVM) */
-        {enc_c_lh(A5, A4, 2), 0x877c},                     /* c.lh a5,2(a4) (LLVM) */
-        {enc_c_sb(A5, A4, 2), 0x8b3c},                     /* c.sb a5,2(a4) (LLVM) */
-        {enc_c_lbu(S0, S1, 0), 0x8080},                    /* c.lbu s0,0(s1) (LLVM) */
-        {enc_c_lh(S0, S1, 0), 0x84c0},                     /* c.lh s0,0(s1) (LLVM) */
-        {enc_c_sh(A5, A4, 2), 0x8f3c},                     /* c.sh a5,2(a4) (Zc spec, Sail) */
+        {enc_i(OP_IMM, 0, A0, A1, 8), 0x00858513},            /* addi a0,a1,8 */
+        {enc_c_w(C_F3_LW, A0, A1, 4), 0x41c8},                /* c.lw a0,4(a1) */
+        {enc_c_w(C_F3_LW, S0, A5, 124), 0x5fe0},              /* c.lw s0,124(a5) */
+        {enc_c_d(C_F3_LD, A5, S1, 248), 0x7cfc},              /* c.ld a5,248(s1) */
+        {enc_c_d(C_F3_LD, S1, A0, 8), 0x6504},                /* c.ld s1,8(a0) */
+        {enc_c_w(C_F3_SW, A4, S0, 64), 0xc038},               /* c.sw a4,64(s0) */
+        {enc_c_d(C_F3_SD, S0, A3, 136), 0xe6c0},              /* c.sd s0,136(a3) */
+        {enc_c_d(C_F3_FLD, A0, A1, 8), 0x2588},               /* c.fld fa0,8(a1) */
+        {enc_c_d(C_F3_FSD, S0, A5, 248), 0xbfe0},             /* c.fsd fs0,248(a5) */
+        {enc_c_lwsp(RA, 252), 0x50fe},                        /* c.lwsp ra,252(sp) */
+        {enc_c_lwsp(T6, 4), 0x4f92},                          /* c.lwsp t6,4(sp) */
+        {enc_c_ldsp(C_F3_LDSP, A0, 504), 0x757e},             /* c.ldsp a0,504(sp) */
+        {enc_c_ldsp(C_F3_LDSP, S11, 8), 0x6da2},              /* c.ldsp s11,8(sp) */
+        {enc_c_swsp(A0, 252), 0xdfaa},                        /* c.swsp a0,252(sp) */
+        {enc_c_swsp(X0, 0), 0xc002},                          /* c.swsp zero,0(sp) */
+        {enc_c_sdsp(C_F3_SDSP, T6, 504), 0xfffe},             /* c.sdsp t6,504(sp) */
+        {enc_c_sdsp(C_F3_SDSP, RA, 8), 0xe406},               /* c.sdsp ra,8(sp) */
+        {enc_c_ldsp(C_F3_FLDSP, A0, 8), 0x2522},              /* c.fldsp fa0,8(sp) */
+        {enc_c_sdsp(C_F3_FSDSP, S0, 16), 0xa822},             /* c.fsdsp fs0,16(sp) */
+        {enc_c_lbu(A5, A4, 2), 0x833c},                       /* c.lbu a5,2(a4) (LLVM) */
+        {enc_c_lhu(A5, A4, 2), 0x873c},                       /* c.lhu a5,2(a4) (LLVM) */
+        {enc_c_lh(A5, A4, 2), 0x877c},                        /* c.lh a5,2(a4) (LLVM) */
+        {enc_c_sb(A5, A4, 2), 0x8b3c},                        /* c.sb a5,2(a4) (LLVM) */
+        {enc_c_lbu(S0, S1, 0), 0x8080},                       /* c.lbu s0,0(s1) (LLVM) */
+        {enc_c_lh(S0, S1, 0), 0x84c0},                        /* c.lh s0,0(s1) (LLVM) */
+        {enc_c_sh(A5, A4, 2), 0x8f3c},                        /* c.sh a5,2(a4) (Zc spec, Sail) */
     };
 
     for (u32 i = 0; i < ARRAY_SIZE(v); i++) {
         if (v[i].ours != v[i].assembled)
-            unit_fail(__FILE__, __LINE__, "vector %u: encoder 0x%x, assembler 0x%x", i,
-                      v[i].ours, v[i].assembled);
+            unit_fail(__FILE__, __LINE__, "vector %u: encoder 0x%x, assembler 0x%x", i, v[i].ours,
+                      v[i].assembled);
     }
 }
 
@@ -269,7 +288,7 @@ TEST(rv64i_loads_every_width_and_register)
         u8 width;
         int sign;
     } loads[] = {
-        {F3_B, 1, true},   {F3_H, 2, true},   {F3_W, 4, true}, {F3_D, 8, SIGN_ANY},
+        {F3_B, 1, true},   {F3_H, 2, true},   {F3_W, 4, true},   {F3_D, 8, SIGN_ANY},
         {F3_BU, 1, false}, {F3_HU, 2, false}, {F3_WU, 4, false},
     };
     static const int imms[] = {0, 8, -1, 2047, -2048};
@@ -296,8 +315,8 @@ TEST(rv64i_stores_every_width_and_register)
         for (u32 rs2 = 0; rs2 < NR_REGS; rs2++) {
             u32 rs1 = (rs2 * 5 + 1) % NR_REGS;
             int imm = imms[rs2 % ARRAY_SIZE(imms)];
-            EXPECT_DECODE(enc_store(stores[i].funct3, rs2, rs1, imm), LEN_32, stores[i].width,
-                          true, false, rs2);
+            EXPECT_DECODE(enc_store(stores[i].funct3, rs2, rs1, imm), LEN_32, stores[i].width, true,
+                          false, rs2);
         }
     }
 }
@@ -312,9 +331,9 @@ TEST(reserved_load_and_store_widths_are_rejected)
 
 TEST(fp_loads_and_stores_are_rejected)
 {
-    EXPECT_REJECT(enc_i(OP_LOAD_FP, F3_W, 10, A1, 4));  /* flw */
-    EXPECT_REJECT(enc_i(OP_LOAD_FP, F3_D, 9, SP, -8));  /* fld */
-    EXPECT_REJECT(enc_s(OP_STORE_FP, F3_W, 10, A1, 4)); /* fsw */
+    EXPECT_REJECT(enc_i(OP_LOAD_FP, F3_W, 10, A1, 4));     /* flw */
+    EXPECT_REJECT(enc_i(OP_LOAD_FP, F3_D, 9, SP, -8));     /* fld */
+    EXPECT_REJECT(enc_s(OP_STORE_FP, F3_W, 10, A1, 4));    /* fsw */
     EXPECT_REJECT(enc_s(OP_STORE_FP, F3_D, 31, T0, 2040)); /* fsd */
     EXPECT_REJECT(enc_c_d(C_F3_FLD, A0, A1, 8));
     EXPECT_REJECT(enc_c_d(C_F3_FSD, S0, A5, 248));
@@ -347,8 +366,8 @@ TEST(non_memory_instructions_are_rejected)
     for (u32 i = 0; i < ARRAY_SIZE(insns); i++)
         EXPECT_REJECT(insns[i]);
     /* Every other 32-bit major opcode, whatever its funct3. */
-    static const u32 opcodes[] = {OP_MISC_MEM, OP_IMM, OP_AUIPC, OP_IMM_32, OP_AMO, OP_OP,
-                                  OP_LUI, OP_OP_32, OP_BRANCH, OP_JALR, OP_JAL, OP_SYSTEM};
+    static const u32 opcodes[] = {OP_MISC_MEM, OP_IMM,   OP_AUIPC,  OP_IMM_32, OP_AMO, OP_OP,
+                                  OP_LUI,      OP_OP_32, OP_BRANCH, OP_JALR,   OP_JAL, OP_SYSTEM};
     for (u32 i = 0; i < ARRAY_SIZE(opcodes); i++)
         for (u32 funct3 = 0; funct3 < 8; funct3++)
             EXPECT_REJECT(enc_i(opcodes[i], funct3, A0, A1, 8));
@@ -425,8 +444,8 @@ TEST(zcb_reserved_encodings_are_rejected)
 
 #define HTINST_BIT_32 BIT(1) /* clear: the trapping instruction was 16-bit */
 /* Pseudo-instructions for faults on implicit VS-stage table accesses. */
-#define PSEUDO_READ_32 0x00002000
-#define PSEUDO_READ_64 0x00003000
+#define PSEUDO_READ_32  0x00002000
+#define PSEUDO_READ_64  0x00003000
 #define PSEUDO_WRITE_32 0x00002020
 #define PSEUDO_WRITE_64 0x00003020
 

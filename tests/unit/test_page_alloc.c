@@ -10,14 +10,14 @@
 
 #include "unit_test.h"
 
-#define SKEW_PAGES 3 /* pool base = 2 MiB boundary + 3 pages */
+#define SKEW_PAGES   3 /* pool base = 2 MiB boundary + 3 pages */
 #define PAGES_PER_2M (MIB(2) >> PAGE_SHIFT)
 #define PAGES_PER_1G (GIB(1) >> PAGE_SHIFT)
-#define FILL_BYTE 0xa5
+#define FILL_BYTE    0xa5
 
 struct test_pool {
     struct page_pool pool;
-    void *mem;        /* host buffer; pool base = mem + skew pages */
+    void *mem; /* host buffer; pool base = mem + skew pages */
     u64 *bitmap;
     paddr_t base;
     u64 nr_pages;
@@ -110,8 +110,8 @@ TEST(invalid_requests_return_zero)
     EXPECT_EQ(page_pool_alloc(&tp.pool, 0, PAGE_SIZE), 0);
     EXPECT_EQ(page_pool_alloc(&tp.pool, 65, PAGE_SIZE), 0);
     EXPECT_EQ(page_pool_alloc(&tp.pool, ~0UL, PAGE_SIZE), 0);
-    EXPECT_EQ(page_pool_alloc(&tp.pool, 1, PAGE_SIZE / 2), 0);  /* below a page */
-    EXPECT_EQ(page_pool_alloc(&tp.pool, 1, 3 * PAGE_SIZE), 0);  /* not a power of two */
+    EXPECT_EQ(page_pool_alloc(&tp.pool, 1, PAGE_SIZE / 2), 0); /* below a page */
+    EXPECT_EQ(page_pool_alloc(&tp.pool, 1, 3 * PAGE_SIZE), 0); /* not a power of two */
     EXPECT_EQ(page_pool_alloc(&tp.pool, 1, 0), 0);
     EXPECT_EQ(page_pool_free_pages(&tp.pool), 64);
     pool_teardown(&tp);
@@ -240,8 +240,8 @@ TEST(alignment_is_of_the_address_not_the_page_index)
 TEST(one_gib_alignment_in_a_pool_that_is_not_aligned)
 {
     u64 map_bytes = GIB(2) + MIB(1);
-    void *map = mmap(NULL, map_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    void *map =
+        mmap(NULL, map_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     EXPECT_TRUE(map != MAP_FAILED);
     if (map == MAP_FAILED)
         return;
@@ -490,10 +490,10 @@ TEST(system_pool_hands_out_zeroed_pages)
 
 /* ---------------------------------------------------------------- randomized */
 
-#define RAND_PAGES 1500
-#define RAND_OPS 6000
+#define RAND_PAGES   1500
+#define RAND_OPS     6000
 #define RAND_MAX_RUN 80
-#define RAND_SEED 0x9e3779b97f4a7c15ULL
+#define RAND_SEED    0x9e3779b97f4a7c15ULL
 
 static u64 rng_state;
 

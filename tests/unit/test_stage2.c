@@ -12,31 +12,31 @@
 
 /* ---------------------------------------------------------------- Sv39x4 as the spec says */
 
-#define PTE_V BIT(0)
-#define PTE_R BIT(1)
-#define PTE_W BIT(2)
-#define PTE_X BIT(3)
-#define PTE_U BIT(4)
-#define PTE_G BIT(5)
-#define PTE_A BIT(6)
-#define PTE_D BIT(7)
-#define PTE_RWX (PTE_R | PTE_W | PTE_X)
-#define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK (((1UL << 44) - 1) << PTE_PPN_SHIFT)
+#define PTE_V             BIT(0)
+#define PTE_R             BIT(1)
+#define PTE_W             BIT(2)
+#define PTE_X             BIT(3)
+#define PTE_U             BIT(4)
+#define PTE_G             BIT(5)
+#define PTE_A             BIT(6)
+#define PTE_D             BIT(7)
+#define PTE_RWX           (PTE_R | PTE_W | PTE_X)
+#define PTE_PPN_SHIFT     10
+#define PTE_PPN_MASK      (((1UL << 44) - 1) << PTE_PPN_SHIFT)
 #define PTE_RESERVED_HIGH (~0UL << 54) /* reserved, PBMT and N: zero for us */
-#define ROOT_INDEX_BITS 11             /* Sv39x4: the root has 2048 entries */
-#define INDEX_BITS 9
-#define LEVEL_1G 2
-#define LEVEL_2M 1
-#define LEVEL_4K 0
-#define ROOT_BYTES KIB(16)
-#define ROOT_PAGES (ROOT_BYTES >> PAGE_SHIFT)
-#define HGATP_MODE_SHIFT 60
+#define ROOT_INDEX_BITS   11           /* Sv39x4: the root has 2048 entries */
+#define INDEX_BITS        9
+#define LEVEL_1G          2
+#define LEVEL_2M          1
+#define LEVEL_4K          0
+#define ROOT_BYTES        KIB(16)
+#define ROOT_PAGES        (ROOT_BYTES >> PAGE_SHIFT)
+#define HGATP_MODE_SHIFT  60
 #define HGATP_MODE_SV39X4 8UL
-#define HGATP_VMID_SHIFT 44
-#define HGATP_VMID_MAX 0x3fffU /* VMIDLEN is at most 14 in RV64 */
-#define HGATP_PPN_MASK ((1UL << 44) - 1)
-#define HGATP_ZERO_BITS (3UL << 58)
+#define HGATP_VMID_SHIFT  44
+#define HGATP_VMID_MAX    0x3fffU /* VMIDLEN is at most 14 in RV64 */
+#define HGATP_PPN_MASK    ((1UL << 44) - 1)
+#define HGATP_ZERO_BITS   (3UL << 58)
 
 static u64 level_size(int level)
 {
@@ -235,7 +235,8 @@ static void check_segments(struct env *e, u64 ipa, paddr_t pa, unsigned prot,
             EXPECT_EQ(level, segs[s].level);
             EXPECT_TRUE(leaf_ok(pte, pa + off, prot));
             EXPECT_MAPPED(e, ipa + off, pa + off, effective_prot(prot), sz);
-            EXPECT_MAPPED(e, ipa + off + sz / 2 + 8, pa + off + sz / 2 + 8, effective_prot(prot), sz);
+            EXPECT_MAPPED(e, ipa + off + sz / 2 + 8, pa + off + sz / 2 + 8, effective_prot(prot),
+                          sz);
             EXPECT_MAPPED(e, ipa + off + sz - 1, pa + off + sz - 1, effective_prot(prot), sz);
         }
     }
@@ -383,7 +384,8 @@ TEST(map_at_the_top_of_the_ipa_space)
 
     env_setup(&e, 64);
     EXPECT_EQ(stage2_map(&e.s2, STAGE2_IPA_LIMIT - GIB(1) - KIB(4), GIB(3) - KIB(4),
-                         GIB(1) + KIB(4), S2_RW), 0);
+                         GIB(1) + KIB(4), S2_RW),
+              0);
     check_segments(&e, STAGE2_IPA_LIMIT - GIB(1) - KIB(4), GIB(3) - KIB(4), S2_RW, segs, 2);
     /* The root index wraps at 2^41: IPAs above the limit must not alias low ones. */
     EXPECT_EQ(stage2_map(&e.s2, 0, GIB(7), KIB(4), S2_RW), 0);
@@ -398,8 +400,8 @@ TEST(map_at_the_top_of_the_ipa_space)
 
 TEST(translate_every_byte_offset_class)
 {
-    static const u64 offsets_1g[] = {0, 1, 0x7ff, 0xfff, 0x1000, 0x1fffff, 0x200000, 0x200fff,
-                                     0x2001000, 0x3fe00000, 0x3fffffff};
+    static const u64 offsets_1g[] = {0,        1,        0x7ff,     0xfff,      0x1000,    0x1fffff,
+                                     0x200000, 0x200fff, 0x2001000, 0x3fe00000, 0x3fffffff};
     static const u64 offsets_2m[] = {0, 1, 0xfff, 0x1000, 0x10abc, 0x1ff000, 0x1fffff};
     static const u64 offsets_4k[] = {0, 1, 0x7, 0x800, 0xffe, 0xfff};
     struct env e;
@@ -411,8 +413,8 @@ TEST(translate_every_byte_offset_class)
     for (u32 i = 0; i < ARRAY_SIZE(offsets_1g); i++)
         EXPECT_MAPPED(&e, GIB(1) + offsets_1g[i], GIB(6) + offsets_1g[i], S2_RWX, GIB(1));
     for (u32 i = 0; i < ARRAY_SIZE(offsets_2m); i++)
-        EXPECT_MAPPED(&e, GIB(2) + MIB(2) + offsets_2m[i], GIB(8) + MIB(4) + offsets_2m[i],
-                      S2_RW, MIB(2));
+        EXPECT_MAPPED(&e, GIB(2) + MIB(2) + offsets_2m[i], GIB(8) + MIB(4) + offsets_2m[i], S2_RW,
+                      MIB(2));
     for (u32 i = 0; i < ARRAY_SIZE(offsets_4k); i++)
         EXPECT_MAPPED(&e, GIB(2) + MIB(6) + offsets_4k[i], GIB(8) + KIB(12) + offsets_4k[i],
                       S2_READ, KIB(4));
@@ -483,8 +485,8 @@ TEST(overlapping_map_is_eexist_and_changes_nothing)
     EXPECT_EQ(stage2_map(&e.s2, GIB(1) - KIB(4), GIB(7), KIB(4), S2_RW), 0);
     EXPECT_EQ(stage2_map(&e.s2, GIB(2), GIB(7) + KIB(4), KIB(4), S2_RW), 0);
     EXPECT_EQ(stage2_map(&e.s2, GIB(3) + MIB(2), GIB(8), KIB(8), S2_RW), 0);
-    EXPECT_EQ(stage2_map(&e.s2, GIB(3) + MIB(2) + KIB(12), GIB(8) + KIB(12), MIB(2) - KIB(12),
-                         S2_RW), 0);
+    EXPECT_EQ(
+        stage2_map(&e.s2, GIB(3) + MIB(2) + KIB(12), GIB(8) + KIB(12), MIB(2) - KIB(12), S2_RW), 0);
     env_teardown(&e);
 }
 
@@ -566,8 +568,8 @@ TEST(unmap_one_page_of_a_1g_leaf_splits_it)
     }
     EXPECT_EQ(bad, 0);
     int level = -1;
-    EXPECT_TRUE(leaf_ok(walk_leaf(&e.s2, hole - KIB(4), &level), pa + (hole - KIB(4) - ipa),
-                        S2_RW));
+    EXPECT_TRUE(
+        leaf_ok(walk_leaf(&e.s2, hole - KIB(4), &level), pa + (hole - KIB(4) - ipa), S2_RW));
     EXPECT_EQ(level, LEVEL_4K);
     EXPECT_TRUE(leaf_ok(walk_leaf(&e.s2, ipa + MIB(8), &level), pa + MIB(8), S2_RW));
     EXPECT_EQ(level, LEVEL_2M);
@@ -779,14 +781,14 @@ TEST(split_without_memory_is_enomem_and_keeps_the_leaf)
 /* ---------------------------------------------------------------- randomized */
 
 /* The window: two 1 GiB slots, so 1 GiB leaves, their splits and all table levels occur. */
-#define WIN_BASE GIB(1)
-#define WIN_PAGES (GIB(2) >> PAGE_SHIFT)
-#define RAND_OPS 10000
-#define RAND_BATCH 100
+#define WIN_BASE     GIB(1)
+#define WIN_PAGES    (GIB(2) >> PAGE_SHIFT)
+#define RAND_OPS     10000
+#define RAND_BATCH   100
 #define RAND_PA_BASE GIB(16)
-#define RAND_SEED 0x2545f4914f6cdd1dULL
-#define PAGES_2M (MIB(2) >> PAGE_SHIFT)
-#define PAGES_1G (GIB(1) >> PAGE_SHIFT)
+#define RAND_SEED    0x2545f4914f6cdd1dULL
+#define PAGES_2M     (MIB(2) >> PAGE_SHIFT)
+#define PAGES_1G     (GIB(1) >> PAGE_SHIFT)
 /* Root + 2 L1 + one L0 per 2 MiB of the window, with room to spare. */
 #define RAND_POOL_PAGES (ROOT_PAGES + 2 + WIN_PAGES / PAGES_2M + 16)
 

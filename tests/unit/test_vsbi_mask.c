@@ -60,10 +60,10 @@ TEST(empty_mask_is_an_empty_set)
 
 TEST(mask_naming_vcpus_past_nr_vcpus_is_invalid)
 {
-    EXPECT_INVALID(0x10, 0, 4);  /* vCPU 4 of 4 */
-    EXPECT_INVALID(0x1f, 0, 4);  /* valid ones too, but one is not */
-    EXPECT_INVALID(0x7, 2, 4);   /* base 2: vCPUs 2, 3, 4 */
-    EXPECT_INVALID(0x2, 3, 4);   /* vCPU 4 */
+    EXPECT_INVALID(0x10, 0, 4); /* vCPU 4 of 4 */
+    EXPECT_INVALID(0x1f, 0, 4); /* valid ones too, but one is not */
+    EXPECT_INVALID(0x7, 2, 4);  /* base 2: vCPUs 2, 3, 4 */
+    EXPECT_INVALID(0x2, 3, 4);  /* vCPU 4 */
     EXPECT_INVALID(0x2, 0, 1);
     EXPECT_INVALID(1UL << 63, 0, 63);
 }
@@ -87,7 +87,7 @@ TEST(bits_shifted_past_63_are_invalid)
     EXPECT_INVALID(1UL << 63, 1, 64); /* hart 64 */
     EXPECT_INVALID(0x3, 63, 64);      /* harts 63 and 64 */
     EXPECT_INVALID(~0UL, 1, 64);
-    EXPECT_INVALID(0x100, 60, 64);    /* hart 68: a shift that would wrap to bit 4 */
+    EXPECT_INVALID(0x100, 60, 64); /* hart 68: a shift that would wrap to bit 4 */
     EXPECT_VCPUS(~0UL >> 1, 1, 64, ~0UL << 1);
     EXPECT_VCPUS(0xf, 60, 64, 0xfUL << 60);
 }
