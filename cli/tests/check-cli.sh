@@ -84,7 +84,8 @@ check list_unavailable 3 "not available" -- vm list
 check list_args 2 "unexpected argument '1'" -- vm list 1
 
 check daemon_check 0 "2 mediated disks" -- system daemon --check "$examples/mediated-cfg.json"
-check daemon_guide 0 "[2] /root/vm0_busybox.img" -- system daemon --check "$here/mediated_guide.json"
+check daemon_guide 0 "[2] /root/vm0_busybox.img" \
+    -- system daemon --check "$here/mediated_guide.json"
 printf '{ "mediated": ["/a", "/a"] }\n' >"$tmp/dup.json"
 check daemon_duplicate 2 'error: mediated[1]: "/a" is already mediated[0]' \
     -- system daemon --check "$tmp/dup.json"
