@@ -7,28 +7,36 @@
 #include <string.h>
 #include <vmm/vm_fdt.h>
 
-#define CELL_BYTES 4
-#define CELLS_MAX 2       /* address/size cells that fit a u64 */
-#define REG_ENTRIES_MAX 8 /* reg ranges of a passed-through node */
-#define COPY_DEPTH_MAX 8  /* nesting of a passed-through node's subnodes */
-#define NODE_NAME_MAX 64
-#define NODE_PATH_MAX 128
-#define PLIC_NDEV_MAX 1023 /* the PLIC specification's largest source id */
-#define IRQ_M_EXT 11       /* interrupts-extended cell naming a hart's M-level context */
-#define IRQ_S_EXT 9        /* ... and its S-level context */
+#define CELL_BYTES          4
+#define CELLS_MAX           2 /* address/size cells that fit a u64 */
+#define REG_ENTRIES_MAX     8 /* reg ranges of a passed-through node */
+#define COPY_DEPTH_MAX      8 /* nesting of a passed-through node's subnodes */
+#define NODE_NAME_MAX       64
+#define NODE_PATH_MAX       128
+#define PLIC_NDEV_MAX       1023 /* the PLIC specification's largest source id */
+#define IRQ_M_EXT           11   /* interrupts-extended cell naming a hart's M-level context */
+#define IRQ_S_EXT           9    /* ... and its S-level context */
 #define PLIC_CELLS_PER_VCPU 4
+#define BUS_CELLS           2 /* #address-cells and #size-cells of / and /soc we create */
+#define CPU_ADDRESS_CELLS   1 /* a cpu's reg is its hart id */
+#define IRQ_CELLS           1 /* #interrupt-cells of the PLIC: the source id */
 
 /* Host nodes no VM gets, by name without unit address, directly under / or /soc. */
 static const char *const host_only_nodes[] = {
-    "reserved-memory", /* firmware's memory */
-    "poweroff",        /* syscon on the test device: power is SBI SRST's business */
+    /* firmware's memory; power is SBI SRST's business (poweroff/reboot are syscons) */
+    "reserved-memory",
+    "poweroff",
     "reboot",
-    "platform-bus",    /* QEMU's dynamic sysbus devices */
+    /* QEMU's dynamic sysbus devices, firmware configuration and flash */
+    "platform-bus",
     "fw-cfg",
     "flash",
-    "pmu",             /* needs the SBI PMU extension, which the hypervisor does not offer */
-    "clint",           /* M-level timer and IPIs (PMP-protected by the firmware) */
-    "pci",             /* windows and an interrupt map the VM does not own */
+    /* needs the SBI PMU extension, which the hypervisor does not offer */
+    "pmu",
+    /* M-level timer and IPIs (PMP-protected by the firmware) */
+    "clint",
+    /* windows and an interrupt map the VM does not own */
+    "pci",
 };
 
 /*
@@ -330,8 +338,7 @@ static int copy_props(struct build *b, int dst, int src, prop_filter keep)
 {
     int prop;
 
-    fdt_for_each_property_offset(prop, b->host, src)
-    {
+    fdt_for_each_property_offset (prop, b->host, src) {
         const char *name;
         int len;
         const void *value = fdt_getprop_by_offset(b->host, prop, &name, &len);
@@ -352,8 +359,7 @@ static int copy_subnodes(struct build *b, int dst, int src, int depth)
 
     if (depth > COPY_DEPTH_MAX)
         return -FDT_ERR_BADSTRUCTURE;
-    fdt_for_each_subnode(child, b->host, src)
-    {
+    fdt_for_each_subnode (child, b->host, src) {
         int node = fdt_add_subnode(b->fdt, dst, fdt_get_name(b->host, child, NULL));
         int err = node < 0 ? node : copy_props(b, node, child, NULL);
         if (!err)
@@ -405,9 +411,9 @@ static int add_soc(void *fdt)
 
     if (soc < 0)
         return soc;
-    int err = fdt_setprop_u32(fdt, soc, "#address-cells", 2);
+    int err = fdt_setprop_u32(fdt, soc, "#address-cells", BUS_CELLS);
     if (!err)
-        err = fdt_setprop_u32(fdt, soc, "#size-cells", 2);
+        err = fdt_setprop_u32(fdt, soc, "#size-cells", BUS_CELLS);
     if (!err)
         err = fdt_setprop_string(fdt, soc, "compatible", "simple-bus");
     if (!err)
@@ -443,9 +449,9 @@ static int start_empty(struct build *b, u32 size)
         return host_cpus < 0 ? host_cpus : -FDT_ERR_NOTFOUND;
     int err = fdt_create_empty_tree(fdt, size);
     if (!err)
-        err = fdt_setprop_u32(fdt, 0, "#address-cells", 2);
+        err = fdt_setprop_u32(fdt, 0, "#address-cells", BUS_CELLS);
     if (!err)
-        err = fdt_setprop_u32(fdt, 0, "#size-cells", 2);
+        err = fdt_setprop_u32(fdt, 0, "#size-cells", BUS_CELLS);
     if (!err)
         err = fdt_setprop_string(fdt, 0, "compatible", "riscv-virtio");
     if (!err)
@@ -455,7 +461,7 @@ static int start_empty(struct build *b, u32 size)
     int cpus = err ? err : fdt_add_subnode(fdt, 0, "cpus");
     if (cpus < 0)
         return cpus;
-    err = fdt_setprop_u32(fdt, cpus, "#address-cells", 1);
+    err = fdt_setprop_u32(fdt, cpus, "#address-cells", CPU_ADDRESS_CELLS);
     if (!err)
         err = fdt_setprop_u32(fdt, cpus, "#size-cells", 0);
     if (!err)
@@ -471,8 +477,7 @@ static int host_cpu_node(const void *host, u32 hart)
 
     if (cpus < 0)
         return cpus;
-    fdt_for_each_subnode(node, host, cpus)
-    {
+    fdt_for_each_subnode (node, host, cpus) {
         const fdt32_t *reg = fdt_getprop(host, node, "reg", &len);
         if (is_cpu(host, node) && reg && len >= CELL_BYTES && fdt32_to_cpu(*reg) == hart)
             return node;
@@ -484,8 +489,7 @@ static int host_intc_node(const void *host, int cpu)
 {
     int node;
 
-    fdt_for_each_subnode(node, host, cpu)
-    {
+    fdt_for_each_subnode (node, host, cpu) {
         if (!fdt_node_check_compatible(host, node, "riscv,cpu-intc"))
             return node;
     }
@@ -619,7 +623,7 @@ static int add_plic(struct build *b)
     if (!err)
         err = fdt_setprop_empty(b->fdt, node, "interrupt-controller");
     if (!err)
-        err = fdt_setprop_u32(b->fdt, node, "#interrupt-cells", 1);
+        err = fdt_setprop_u32(b->fdt, node, "#interrupt-cells", IRQ_CELLS);
     if (!err)
         err = fdt_setprop_u32(b->fdt, node, "#address-cells", 0);
     return err;
@@ -632,16 +636,16 @@ static bool device_prop_copied(const struct build *b, const char *name)
 }
 
 /* Copies host node src, passed through at the guest-physical ranges r, under path. */
-static int copy_device(struct build *b, const char *path, int src, const struct reg_range *r,
-                       int n)
+static int copy_device(struct build *b, const char *path, int src, const struct reg_range *r, int n)
 {
     int len;
     const char *host_name = fdt_get_name(b->host, src, &len);
     const char *at = host_name ? memchr(host_name, '@', len) : NULL;
     char name[NODE_NAME_MAX];
     int parent = fdt_path_offset(b->fdt, path);
-    int err = parent < 0 ? parent : format_name(name, "%.*s@%lx", (int)(at ? at - host_name : len),
-                                                host_name, r[0].base);
+    int err = parent < 0 ? parent
+                         : format_name(name, "%.*s@%lx", (int)(at ? at - host_name : len),
+                                       host_name, r[0].base);
     int node = err ? err : fdt_add_subnode(b->fdt, parent, name);
 
     if (node < 0)
@@ -666,8 +670,7 @@ static int add_passthrough(struct build *b, const char *path)
 
     if (parent < 0)
         return parent == -FDT_ERR_NOTFOUND ? 0 : parent;
-    fdt_for_each_subnode(src, b->host, parent)
-    {
+    fdt_for_each_subnode (src, b->host, parent) {
         struct reg_range r[REG_ENTRIES_MAX];
         if (host_only(b->host, src) || is_plic(b->host, src) ||
             prop_string_is(b->host, src, "device_type", "memory"))
@@ -749,8 +752,7 @@ static int set_chosen(struct build *b)
     if (!err && p->initrd_size)
         err = fdt_setprop_u64(b->fdt, chosen, "linux,initrd-start", p->initrd_start);
     if (!err && p->initrd_size)
-        err = fdt_setprop_u64(b->fdt, chosen, "linux,initrd-end",
-                              p->initrd_start + p->initrd_size);
+        err = fdt_setprop_u64(b->fdt, chosen, "linux,initrd-end", p->initrd_start + p->initrd_size);
     if (!err && b->stdout_path[0])
         err = fdt_setprop_string(b->fdt, chosen, "stdout-path", b->stdout_path);
     return err;
@@ -761,8 +763,7 @@ static const char *dangling_alias(const void *fdt, int aliases)
 {
     int prop;
 
-    fdt_for_each_property_offset(prop, fdt, aliases)
-    {
+    fdt_for_each_property_offset (prop, fdt, aliases) {
         const char *name;
         int len;
         const char *path = fdt_getprop_by_offset(fdt, prop, &name, &len);
@@ -772,6 +773,7 @@ static const char *dangling_alias(const void *fdt, int aliases)
     return NULL;
 }
 
+/* Deletes aliases of removed nodes, and /aliases when none is left. */
 static int prune_aliases(void *fdt)
 {
     int aliases = fdt_path_offset(fdt, "/aliases");
@@ -784,7 +786,8 @@ static int prune_aliases(void *fdt)
         if (err)
             return err;
     }
-    return 0;
+    bool empty = fdt_first_property_offset(fdt, aliases) == -FDT_ERR_NOTFOUND;
+    return empty ? fdt_del_node(fdt, aliases) : 0;
 }
 
 /* ------------------------------------------------------------------ the whole tree */
@@ -876,7 +879,7 @@ static int build_tree(struct build *b, u32 size)
 int vm_fdt_build(const struct vm_fdt_params *p, void *buf, u32 size)
 {
     struct build b;
-    int err = p && buf ? init_build(&b, p, buf) : -FDT_ERR_BADVALUE;
+    int err = p && buf && buf != p->host_fdt ? init_build(&b, p, buf) : -FDT_ERR_BADVALUE;
 
     if (!err)
         err = build_tree(&b, size);

@@ -73,10 +73,10 @@ struct vm_fdt_params {
 };
 
 /*
- * Builds the VM's device tree into buf (8-byte aligned, size bytes) and packs it
- * (fdt_totalsize(buf) is its size).  Pure: uses nothing but p.  Returns 0, -ENOSPC when
- * buf is too small, -ENOENT when a vCPU's hart or its interrupt controller is not in the
- * host tree, -EINVAL for invalid parameters or host tree.
+ * Builds the VM's device tree into buf (8-byte aligned, size bytes, apart from the host
+ * tree) and packs it (fdt_totalsize(buf) is its size).  Pure: uses nothing but p.  Returns
+ * 0, -ENOSPC when buf is too small, -ENOENT when a vCPU's hart or its interrupt controller
+ * is not in the host tree, -EINVAL for invalid parameters or host tree.
  */
 int vm_fdt_build(const struct vm_fdt_params *p, void *buf, u32 size);
 
