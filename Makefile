@@ -128,8 +128,10 @@ include tests/bench/bench.mk
 SMP ?= 4
 MEM ?= 2G
 QEMU_MACHINE := -machine virt -cpu rv64 -smp $(SMP) -m $(MEM) -bios default
-# Until the Linux MVM is built (image/), VM0 runs the hello test guest.
-VM0_IMAGE ?= $(DEFAULT_VM0_IMAGE)
+# VM0 is the Linux management VM (image/image.mk) with its root disk and NIC.
+VM0_IMAGE ?= $(LINUX_IMAGE)
+RUN_DEPS := $(MVM_ROOTFS)
+RUN_QEMU_ARGS := $(MVM_QEMU_DEVICES)
 
 all: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory hyp VARIANT=default HYP_CONFIG=$(HYP_CONFIG) VM0_IMAGE=$(VM0_IMAGE)

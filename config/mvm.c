@@ -1,7 +1,8 @@
 /*
- * Default configuration: VM 0 is the management VM on hart 0 with identity-mapped RAM
- * (its passthrough devices DMA to guest-physical addresses).  VM0_IMAGE selects the
- * image it runs.
+ * VM 0, the management VM (MVM): Linux on hart 0 with the machine's UART, RTC and the
+ * QEMU virtio-mmio slots (disk, NIC) passed through, and a virtual PLIC.  Its RAM is
+ * identity-mapped because the passed-through devices DMA to the addresses its drivers
+ * give them (there is no IOMMU).  VM0_IMAGE (a build variable) selects the kernel.
  */
 #include <config/vm_config.h>
 
@@ -12,18 +13,40 @@
 #define MVM_RAM_BASE 0x90000000UL
 #define MVM_RAM_SIZE MIB(512)
 
+/* QEMU virt devices (hw/riscv/virt.c) */
+#define VIRT_PLIC_BASE 0x0c000000UL
+#define VIRT_PLIC_SIZE 0x600000UL
+#define VIRT_RTC_BASE 0x101000UL
+#define VIRT_UART_BASE 0x10000000UL
+#define VIRT_VIRTIO_BASE 0x10001000UL
+#define VIRT_VIRTIO_SLOTS 8
+#define VIRT_MMIO_PAGE 0x1000UL
+#define VIRT_UART_IRQ 10
+#define VIRT_RTC_IRQ 11
+
 VM_IMAGE(vm0, VM0_IMAGE);
 
 const struct vm_config vm_static_configs[] = {
     {
         .name = "mvm",
         .os = VM_OS_LINUX,
+        .cmdline = "earlycon=sbi console=ttyS0 root=/dev/vda rw",
         .kernel = VM_BLOB(vm0),
         .kernel_ipa = MVM_RAM_BASE,
         .harts = BIT(0),
         .master = 0,
         .mem = {{.ipa = MVM_RAM_BASE, .size = MVM_RAM_SIZE, .identity = true}},
         .nr_mem = 1,
+        .emu = {{.name = "plic", .type = EMU_DEV_PLIC, .base = VIRT_PLIC_BASE,
+                 .size = VIRT_PLIC_SIZE}},
+        .nr_emu = 1,
+        .pt = {{.ipa = VIRT_UART_BASE, .pa = VIRT_UART_BASE, .size = VIRT_MMIO_PAGE},
+               {.ipa = VIRT_RTC_BASE, .pa = VIRT_RTC_BASE, .size = VIRT_MMIO_PAGE},
+               {.ipa = VIRT_VIRTIO_BASE, .pa = VIRT_VIRTIO_BASE,
+                .size = VIRT_VIRTIO_SLOTS * VIRT_MMIO_PAGE}},
+        .nr_pt = 3,
+        .pt_irqs = {1, 2, 3, 4, 5, 6, 7, 8, VIRT_UART_IRQ, VIRT_RTC_IRQ},
+        .nr_pt_irqs = 10,
     },
 };
 const u32 vm_static_config_count = ARRAY_SIZE(vm_static_configs);

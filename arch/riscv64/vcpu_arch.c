@@ -42,7 +42,9 @@ void arch_vcpu_reset(struct vcpu *vcpu, u64 entry, u64 a0, u64 a1)
     a->vsie = a->vstvec = a->vsscratch = a->vsepc = a->vscause = a->vstval = a->vsatp = 0;
     a->hvip = 0;
     a->vstimecmp = ~0UL;
-    a->scounteren = a->senvcfg = 0;
+    /* As OpenSBI leaves it for a kernel booted natively: U-mode may read the counters. */
+    a->scounteren = GUEST_COUNTEREN;
+    a->senvcfg = 0;
     memset(&a->fp, 0, sizeof(a->fp));
     a->fp_valid = true;
     a->flush_tlb = true;

@@ -43,6 +43,11 @@ class Case:
 # The table of cases.  Keep one line per case; add new guests here.
 CASES = [
     Case("hello", "tests/guests/configs/single.c", ["hello"], smp=(1, 2, 4)),
+    # fdt_check: the device tree in a1, generated (test VMs) or derived from the host's (MVM).
+    Case("fdt_generated", "tests/guests/configs/single.c", ["fdt_check"], smp=(1, 2, 4),
+         timeout=10, expect=[r"^model: riscv-virtio,shyper\r?$", r"^stdout-path: \(none\)\r?$"]),
+    Case("fdt_mvm", "tests/guests/configs/mvm_tree.c", ["fdt_check"], smp=(1, 2, 4), timeout=10,
+         expect=[r"^model: riscv-virtio,qemu\r?$", r"^stdout-path: /soc/serial@10000000\r?$"]),
     Case("vplic_basic", "tests/guests/configs/single.c", ["vplic_basic"], timeout=20),
     Case("vplic_smp", "tests/guests/configs/single.c", ["vplic_basic"], smp=(2,), timeout=20,
          expect=[r"^PASS vplic-smp-hart1-claims-source\r?$"]),
@@ -63,6 +68,17 @@ CASES = [
          expect=[r"^srst: shutting down from hart 0\r?$", r"vm0 \(test\) powered off"]),
     Case("sbi_srst_smp", "tests/guests/configs/single.c", ["sbi_srst"], smp=(2,), timeout=10,
          expect=[r"^srst: shutting down from hart 1\r?$", r"vm0 \(test\) powered off"]),
+    Case("mmio_widths", "tests/guests/configs/single.c", ["mmio_widths"], timeout=10),
+    # VM 1 faults everywhere and is stopped; VM 0 (the only RESULT line) runs on and powers off.
+    Case("contain", "tests/guests/configs/two_vms.c", ["contain_watcher", "contain_hostile"],
+         smp=(2,), timeout=10,
+         expect=[r"^\[vm1\] PASS hostile-load-faults\r?$",
+                 r"^\[vm1\] PASS hostile-store-faults\r?$",
+                 r"^\[vm1\] PASS hostile-fetch-faults\r?$",
+                 r"^\[vm1\] PASS hostile-fault-storm\r?$",
+                 r"^\[vm1\] PASS hostile-privileged-illegal\r?$",
+                 r"vm1 \(hostile\) stopped: vcpu0: exception 1 at its own trap handler 0x0\r?$"
+                 r"[\s\S]*^PASS watch-still-alive\r?$"]),
 ]
 
 

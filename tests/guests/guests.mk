@@ -11,7 +11,6 @@ GUEST_LIB_SRCS := tests/guests/lib/crt0.S tests/guests/lib/guest.c kernel/lib/vs
 GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES := $(basename $(notdir $(wildcard tests/guests/*.c)))
 GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
-DEFAULT_VM0_IMAGE := $(BUILD)/guests/hello.bin
 
 $(BUILD)/guests/obj/%.c.o: %.c
 	@mkdir -p $(@D)

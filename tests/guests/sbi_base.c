@@ -7,24 +7,24 @@
 
 #define SBI_SPEC_VERSION_2_0 (2L << 24)
 /* Shyper's SBI implementation id ("SH"; the spec assigns none to Shyper). */
-#define SHYPER_SBI_IMPL_ID 0x5348
-#define SBI_EXT_PMU 0x504D55
-#define SBI_EXT_LEGACY_SET_TIMER 0x00
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_LEGACY_GETCHAR 0x02
-#define SBI_EXT_LEGACY_CLEAR_IPI 0x03
+#define SHYPER_SBI_IMPL_ID             0x5348
+#define SBI_EXT_PMU                    0x504D55
+#define SBI_EXT_LEGACY_SET_TIMER       0x00
+#define SBI_EXT_LEGACY_PUTCHAR         0x01
+#define SBI_EXT_LEGACY_GETCHAR         0x02
+#define SBI_EXT_LEGACY_CLEAR_IPI       0x03
 #define SBI_EXT_LEGACY_SFENCE_VMA_ASID 0x07
-#define SBI_EXT_LEGACY_SHUTDOWN 0x08
-#define SBI_EXT_LEGACY_RESERVED 0x09
-#define EID_UNKNOWN 0x0BADC0DEUL
-#define EID_VENDOR_UNKNOWN 0x09000123UL
-#define BASE_FID_UNKNOWN 7
-#define BASE_FID_FAR 0x1000
-#define NR_REGS 32
-#define REG_SP 2
-#define REG_A1 11
-#define REG_A6 16
-#define REG_A7 17
+#define SBI_EXT_LEGACY_SHUTDOWN        0x08
+#define SBI_EXT_LEGACY_RESERVED        0x09
+#define EID_UNKNOWN                    0x0BADC0DEUL
+#define EID_VENDOR_UNKNOWN             0x09000123UL
+#define BASE_FID_UNKNOWN               7
+#define BASE_FID_FAR                   0x1000
+#define NR_REGS                        32
+#define REG_SP                         2
+#define REG_A1                         11
+#define REG_A6                         16
+#define REG_A7                         17
 
 /* The value ecall_snapshot() puts in register n before the ecall. */
 #define REG_SENTINEL(n) (0x5eed0000UL + (n))
@@ -116,8 +116,8 @@ static void check_version_and_ids(void)
     };
     for (u32 i = 0; i < ARRAY_SIZE(ids); i++) {
         r = sbi_call(SBI_EXT_BASE, ids[i].fid, 0, 0, 0, 0, 0, 0);
-        check(r.error == SBI_SUCCESS && r.value == 0, ids[i].name, "error %ld value 0x%lx",
-              r.error, r.value);
+        check(r.error == SBI_SUCCESS && r.value == 0, ids[i].name, "error %ld value 0x%lx", r.error,
+              r.value);
     }
 }
 

@@ -10,19 +10,21 @@
 #include "test_layout.h"
 #include <string.h>
 
-#define RAM_END (TEST_RAM_BASE + TEST_RAM_SIZE)
-#define FID_UNKNOWN 3
+#define RAM_END                (TEST_RAM_BASE + TEST_RAM_SIZE)
+#define FID_UNKNOWN            3
 #define SBI_EXT_LEGACY_GETCHAR 0x02
-#define LONG_PREFIX "DBCN long:"
-#define LONG_DIGITS "0123456789"
-#define LONG_REPEAT 498 /* the line is longer than a page: several partial writes */
-#define LONG_SUFFIX ":end\n"
-#define LONG_LEN (sizeof(LONG_PREFIX) - 1 + LONG_REPEAT * 10 + sizeof(LONG_SUFFIX) - 1)
-#define STRADDLE_BACK 8 /* the straddling line starts this many bytes before a page end */
-#define READ_LEN 16
-#define FILL 0xa5
-#define CROSS_INSIDE 8 /* bytes of the crossing buffer inside RAM */
-#define CROSS_LEN 16
+#define LONG_PREFIX            "DBCN long:"
+#define LONG_DIGITS            "0123456789"
+#define LONG_REPEAT            498 /* the line is longer than a page: several partial writes */
+#define LONG_SUFFIX            ":end\n"
+#define STRLEN(s)              (sizeof(s) - 1)
+#define STRADDLE_BACK          8 /* the straddling line starts this many bytes before a page end */
+#define READ_LEN               16
+#define FILL                   0xa5
+#define CROSS_INSIDE           8 /* bytes of the crossing buffer inside RAM */
+#define CROSS_LEN              16
+/* The long line: the prefix, LONG_REPEAT times the digits, the suffix. */
+#define LONG_LEN (STRLEN(LONG_PREFIX) + LONG_REPEAT * STRLEN(LONG_DIGITS) + STRLEN(LONG_SUFFIX))
 
 static char long_line[LONG_LEN];
 static char two_pages[2 * PAGE_SIZE] __aligned(PAGE_SIZE);
@@ -56,34 +58,34 @@ static bool write_fully(const char *buf, u64 n, u32 *calls)
 static void check_write(void)
 {
     static const char hello[] = "DBCN write: hello\n";
-    struct sbiret r = dbcn_write(hello, sizeof(hello) - 1);
-    check(r.error == SBI_SUCCESS && r.value == (long)sizeof(hello) - 1, "dbcn-write-count",
+    struct sbiret r = dbcn_write(hello, STRLEN(hello));
+    check(r.error == SBI_SUCCESS && r.value == (long)STRLEN(hello), "dbcn-write-count",
           "error %ld value %ld", r.error, r.value);
 
     r = dbcn_write(hello, 0);
-    check(r.error == SBI_SUCCESS && r.value == 0, "dbcn-write-zero", "error %ld value %ld",
-          r.error, r.value);
+    check(r.error == SBI_SUCCESS && r.value == 0, "dbcn-write-zero", "error %ld value %ld", r.error,
+          r.value);
 
     static const char byte_line[] = "DBCN byte\n";
     u32 good = 0;
-    for (u32 i = 0; i < sizeof(byte_line) - 1; i++) {
+    for (u32 i = 0; i < STRLEN(byte_line); i++) {
         r = dbcn(SBI_DBCN_WRITE_BYTE, (u8)byte_line[i], 0, 0);
         good += r.error == SBI_SUCCESS && r.value == 0;
     }
-    CHECK_EQ(good, sizeof(byte_line) - 1, "dbcn-write-byte");
+    CHECK_EQ(good, STRLEN(byte_line), "dbcn-write-byte");
 
     static const char straddle[] = "DBCN straddle: ok\n";
     char *at = two_pages + PAGE_SIZE - STRADDLE_BACK;
-    memcpy(at, straddle, sizeof(straddle) - 1);
+    memcpy(at, straddle, STRLEN(straddle));
     u32 calls;
-    CHECK(write_fully(at, sizeof(straddle) - 1, &calls), "dbcn-write-page-straddle");
+    CHECK(write_fully(at, STRLEN(straddle), &calls), "dbcn-write-page-straddle");
 
     char *p = long_line;
-    memcpy(p, LONG_PREFIX, sizeof(LONG_PREFIX) - 1);
-    p += sizeof(LONG_PREFIX) - 1;
-    for (u32 i = 0; i < LONG_REPEAT; i++, p += sizeof(LONG_DIGITS) - 1)
-        memcpy(p, LONG_DIGITS, sizeof(LONG_DIGITS) - 1);
-    memcpy(p, LONG_SUFFIX, sizeof(LONG_SUFFIX) - 1);
+    memcpy(p, LONG_PREFIX, STRLEN(LONG_PREFIX));
+    p += STRLEN(LONG_PREFIX);
+    for (u32 i = 0; i < LONG_REPEAT; i++, p += STRLEN(LONG_DIGITS))
+        memcpy(p, LONG_DIGITS, STRLEN(LONG_DIGITS));
+    memcpy(p, LONG_SUFFIX, STRLEN(LONG_SUFFIX));
     bool ok = write_fully(long_line, LONG_LEN, &calls);
     guest_printf("dbcn: %lu bytes took %u write calls\n", (unsigned long)LONG_LEN, calls);
     CHECK(ok, "dbcn-write-long-partial-counts");

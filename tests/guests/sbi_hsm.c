@@ -9,13 +9,13 @@
 #include "test_layout.h"
 
 #define START_OPAQUE(hart, round) (0x5354415254000000UL | ((u64)(hart) << 8) | (round))
-#define RESUME_OPAQUE(hart) (0x524553554d450000UL | (hart))
-#define HART0_RESUME_OPAQUE 0x4841525430UL
-#define HART_ID_INVALID_FAR 1000
+#define RESUME_OPAQUE(hart)       (0x524553554d450000UL | (hart))
+#define HART0_RESUME_OPAQUE       0x4841525430UL
+#define HART_ID_INVALID_FAR       1000
 /* How long a suspended or stopped hart must stay so without an interrupt. */
-#define STAY_MS 5
+#define STAY_MS       5
 #define TIMER_WAKE_MS 2
-#define NO_DEADLINE (~0UL)
+#define NO_DEADLINE   (~0UL)
 
 /* Per-hart results the workers leave for hart 0. */
 static volatile long suspend_error[MAX_GUEST_HARTS];
@@ -177,8 +177,7 @@ static void worker_suspend_non_retentive(unsigned long arg)
 {
     u32 hart = this_hart();
 
-    suspend_error[hart] =
-        sbi_hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, entry_addr(), arg).error;
+    suspend_error[hart] = sbi_hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, entry_addr(), arg).error;
     suspend_returns[hart]++;
 }
 
@@ -217,8 +216,9 @@ static void check_suspend_types(void)
             guest_printf("hsm: suspend type 0x%lx returned %ld\n", invalid[i], err);
     }
     CHECK_EQ(good, ARRAY_SIZE(invalid), "hsm-suspend-reserved-types-invalid");
-    CHECK_EQ(sbi_hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, TEST_RAM_BASE + TEST_RAM_SIZE, 0).error,
-             SBI_ERR_INVALID_ADDRESS, "hsm-suspend-invalid-resume-address");
+    CHECK_EQ(
+        sbi_hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, TEST_RAM_BASE + TEST_RAM_SIZE, 0).error,
+        SBI_ERR_INVALID_ADDRESS, "hsm-suspend-invalid-resume-address");
 }
 
 /* Hart 0 sleeps in a retentive suspend until its own timer fires. */
@@ -251,8 +251,8 @@ static void suspend_hart0_non_retentive(void)
 {
     CSR_SET(sie, CSR_SIE_STIE);
     sbi_set_timer(read_time() + MS_TO_TICKS(TIMER_WAKE_MS));
-    struct sbiret r = sbi_hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, entry_addr(),
-                                       HART0_RESUME_OPAQUE);
+    struct sbiret r =
+        sbi_hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, entry_addr(), HART0_RESUME_OPAQUE);
     check(false, "hsm-hart0-non-retentive", "suspend returned error %ld", r.error);
 }
 

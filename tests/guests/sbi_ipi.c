@@ -12,7 +12,7 @@
 #define STRAY_MS 5
 
 static volatile u32 ipi_count[MAX_GUEST_HARTS];
-static volatile u32 ssip_stuck;       /* interrupts after which sip.SSIP did not clear */
+static volatile u32 ssip_stuck; /* interrupts after which sip.SSIP did not clear */
 static volatile bool reply_to_hart0[MAX_GUEST_HARTS];
 static volatile bool ready[MAX_GUEST_HARTS];
 static u32 nr_harts;
@@ -170,9 +170,9 @@ int main(unsigned long hartid, unsigned long dtb)
 
     u32 started = 0;
     for (u32 h = 1; h < nr_harts; h++)
-        started += sbi_hart_start(h, (unsigned long)guest_secondary_entry, 0).error ==
-                       SBI_SUCCESS &&
-                   WAIT_UNTIL(ready[h], WAIT_MS);
+        started +=
+            sbi_hart_start(h, (unsigned long)guest_secondary_entry, 0).error == SBI_SUCCESS &&
+            WAIT_UNTIL(ready[h], WAIT_MS);
     CHECK_EQ(started, nr_harts - 1, "ipi-secondaries-started");
     enable_ipis();
 

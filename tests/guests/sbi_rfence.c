@@ -10,32 +10,32 @@
  */
 #include "sbi_test.h"
 
-#define SATP_MODE_SV39 (8UL << 60)
+#define SATP_MODE_SV39  (8UL << 60)
 #define SATP_ASID_SHIFT 44
-#define TEST_ASID 5
-#define PTE_V (1UL << 0)
-#define PTE_R (1UL << 1)
-#define PTE_W (1UL << 2)
-#define PTE_X (1UL << 3)
-#define PTE_A (1UL << 6)
-#define PTE_D (1UL << 7)
-#define PTE_PPN_SHIFT 10
-#define PTES_PER_TABLE 512
-#define GIGAPAGE_SHIFT 30
+#define TEST_ASID       5
+#define PTE_V           (1UL << 0)
+#define PTE_R           (1UL << 1)
+#define PTE_W           (1UL << 2)
+#define PTE_X           (1UL << 3)
+#define PTE_A           (1UL << 6)
+#define PTE_D           (1UL << 7)
+#define PTE_PPN_SHIFT   10
+#define PTES_PER_TABLE  512
+#define GIGAPAGE_SHIFT  30
 /* The gigapage that holds the guest's RAM (0x90000000) is identity-mapped. */
 #define RAM_GIGAPAGE 0x80000000UL
 /* A virtual page that the test remaps between two physical pages. */
-#define TEST_VA 0x40000000UL
-#define VALUE_A 0xaaaaaaaa00000001UL
-#define VALUE_B 0xbbbbbbbb00000002UL
+#define TEST_VA     0x40000000UL
+#define VALUE_A     0xaaaaaaaa00000001UL
+#define VALUE_B     0xbbbbbbbb00000002UL
 #define FID_UNKNOWN 7
 /* A range that wraps around the top of the address space. */
 #define WRAP_START 0xfffffffffffff000UL
-#define WRAP_SIZE 0x2000UL
+#define WRAP_SIZE  0x2000UL
 
 /* addi a0, zero, imm; ret */
 #define INSN_LI_A0(imm) (0x00000513U | ((u32)(imm) << 20))
-#define INSN_RET 0x00008067U
+#define INSN_RET        0x00008067U
 
 static u64 root_table[PTES_PER_TABLE] __aligned(PAGE_SIZE);
 static u64 l1_table[PTES_PER_TABLE] __aligned(PAGE_SIZE);
@@ -188,8 +188,7 @@ static void check_errors(void)
         ok += rfence(fid, 1, 0, 0, 0, 0).error == SBI_ERR_NOT_SUPPORTED;
     CHECK_EQ(ok, SBI_RFENCE_HFENCE_LAST - SBI_RFENCE_HFENCE_FIRST + 1,
              "rfence-hfence-not-supported");
-    CHECK_EQ(rfence(FID_UNKNOWN, 1, 0, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED,
-             "rfence-unknown-fid");
+    CHECK_EQ(rfence(FID_UNKNOWN, 1, 0, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED, "rfence-unknown-fid");
     CHECK_EQ(rfence(SBI_RFENCE_SFENCE_VMA, 1, 0, WRAP_START, WRAP_SIZE, 0).error,
              SBI_ERR_INVALID_ADDRESS, "rfence-sfence-vma-wrapping-range");
     CHECK_EQ(rfence(SBI_RFENCE_SFENCE_VMA_ASID, 1, 0, WRAP_START, WRAP_SIZE, TEST_ASID).error,

@@ -7,8 +7,8 @@
 #include "sbi_test.h"
 
 #define SRST_TYPE_SHUTDOWN 0
-#define SRST_REASON_NONE 0
-#define FID_UNKNOWN 1
+#define SRST_REASON_NONE   0
+#define FID_UNKNOWN        1
 
 static struct sbiret srst(unsigned long type, unsigned long reason)
 {
@@ -35,9 +35,9 @@ static void check_invalid(void)
         check(r.error == SBI_ERR_INVALID_PARAM, invalid[i].name, "reset(0x%lx, 0x%lx): error %ld",
               invalid[i].type, invalid[i].reason, r.error);
     }
-    CHECK_EQ(sbi_call(SBI_EXT_SRST, FID_UNKNOWN, SRST_TYPE_SHUTDOWN, SRST_REASON_NONE, 0, 0, 0, 0)
-                 .error,
-             SBI_ERR_NOT_SUPPORTED, "srst-unknown-fid");
+    CHECK_EQ(
+        sbi_call(SBI_EXT_SRST, FID_UNKNOWN, SRST_TYPE_SHUTDOWN, SRST_REASON_NONE, 0, 0, 0, 0).error,
+        SBI_ERR_NOT_SUPPORTED, "srst-unknown-fid");
     CHECK_EQ(sbi_call(SBI_EXT_BASE, SBI_BASE_PROBE_EXT, SBI_EXT_SRST, 0, 0, 0, 0, 0).value, 1,
              "srst-vm-keeps-running");
 }

@@ -17,7 +17,7 @@
 #include "lib/guest.h"
 
 /* Timebase of QEMU's virt machine: rdtime counts at 10 MHz. */
-#define TIMEBASE_HZ 10000000UL
+#define TIMEBASE_HZ     10000000UL
 #define MS_TO_TICKS(ms) ((u64)(ms) * (TIMEBASE_HZ / 1000))
 #define US_TO_TICKS(us) ((u64)(us) * (TIMEBASE_HZ / 1000000))
 /* How long a test waits for something that should happen at once. */
@@ -33,19 +33,19 @@
         __v;                                                                                       \
     })
 #define CSR_WRITE(csr, v) __asm__ volatile("csrw " #csr ", %0" ::"r"((unsigned long)(v)) : "memory")
-#define CSR_SET(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"r"((unsigned long)(v)) : "memory")
+#define CSR_SET(csr, v)   __asm__ volatile("csrs " #csr ", %0" ::"r"((unsigned long)(v)) : "memory")
 #define CSR_CLEAR(csr, v) __asm__ volatile("csrc " #csr ", %0" ::"r"((unsigned long)(v)) : "memory")
 
 /* scause values */
-#define SCAUSE_INTERRUPT (1UL << 63)
-#define IRQ_SUPERVISOR_SOFT 1
-#define IRQ_SUPERVISOR_TIMER 5
-#define SCAUSE_SSI (SCAUSE_INTERRUPT | IRQ_SUPERVISOR_SOFT)
-#define SCAUSE_STI (SCAUSE_INTERRUPT | IRQ_SUPERVISOR_TIMER)
-#define EXC_INST_ACCESS_FAULT 1
+#define SCAUSE_INTERRUPT        (1UL << 63)
+#define IRQ_SUPERVISOR_SOFT     1
+#define IRQ_SUPERVISOR_TIMER    5
+#define SCAUSE_SSI              (SCAUSE_INTERRUPT | IRQ_SUPERVISOR_SOFT)
+#define SCAUSE_STI              (SCAUSE_INTERRUPT | IRQ_SUPERVISOR_TIMER)
+#define EXC_INST_ACCESS_FAULT   1
 #define EXC_ILLEGAL_INSTRUCTION 2
-#define EXC_LOAD_ACCESS_FAULT 5
-#define EXC_STORE_ACCESS_FAULT 7
+#define EXC_LOAD_ACCESS_FAULT   5
+#define EXC_STORE_ACCESS_FAULT  7
 
 /* sip/sie bits */
 #define SIP_SSIP CSR_SIE_SSIE
@@ -56,34 +56,34 @@
 #define REG_A0 10
 
 /* SBI function ids and values the tests use */
-#define SBI_BASE_GET_SPEC_VERSION 0
-#define SBI_BASE_GET_IMPL_ID 1
-#define SBI_BASE_GET_IMPL_VERSION 2
-#define SBI_BASE_PROBE_EXT 3
-#define SBI_BASE_GET_MVENDORID 4
-#define SBI_BASE_GET_MARCHID 5
-#define SBI_BASE_GET_MIMPID 6
-#define SBI_TIME_SET_TIMER 0
-#define SBI_IPI_SEND_IPI 0
-#define SBI_RFENCE_FENCE_I 0
-#define SBI_RFENCE_SFENCE_VMA 1
-#define SBI_RFENCE_SFENCE_VMA_ASID 2
-#define SBI_RFENCE_HFENCE_FIRST 3
-#define SBI_RFENCE_HFENCE_LAST 6
-#define SBI_HSM_HART_START 0
-#define SBI_HSM_HART_STOP 1
-#define SBI_HSM_HART_GET_STATUS 2
-#define SBI_HSM_HART_SUSPEND 3
-#define SBI_HSM_SUSPEND_RETENTIVE 0x00000000UL
+#define SBI_BASE_GET_SPEC_VERSION     0
+#define SBI_BASE_GET_IMPL_ID          1
+#define SBI_BASE_GET_IMPL_VERSION     2
+#define SBI_BASE_PROBE_EXT            3
+#define SBI_BASE_GET_MVENDORID        4
+#define SBI_BASE_GET_MARCHID          5
+#define SBI_BASE_GET_MIMPID           6
+#define SBI_TIME_SET_TIMER            0
+#define SBI_IPI_SEND_IPI              0
+#define SBI_RFENCE_FENCE_I            0
+#define SBI_RFENCE_SFENCE_VMA         1
+#define SBI_RFENCE_SFENCE_VMA_ASID    2
+#define SBI_RFENCE_HFENCE_FIRST       3
+#define SBI_RFENCE_HFENCE_LAST        6
+#define SBI_HSM_HART_START            0
+#define SBI_HSM_HART_STOP             1
+#define SBI_HSM_HART_GET_STATUS       2
+#define SBI_HSM_HART_SUSPEND          3
+#define SBI_HSM_SUSPEND_RETENTIVE     0x00000000UL
 #define SBI_HSM_SUSPEND_NON_RETENTIVE 0x80000000UL
-#define SBI_DBCN_WRITE 0
-#define SBI_DBCN_READ 1
-#define SBI_DBCN_WRITE_BYTE 2
-#define SBI_SRST_RESET 0
+#define SBI_DBCN_WRITE                0
+#define SBI_DBCN_READ                 1
+#define SBI_DBCN_WRITE_BYTE           2
+#define SBI_SRST_RESET                0
 
 /* SBI HSM states */
-#define HSM_STARTED 0
-#define HSM_STOPPED 1
+#define HSM_STARTED   0
+#define HSM_STOPPED   1
 #define HSM_SUSPENDED 4
 
 /* hart_mask_base value meaning "every hart" */
@@ -274,8 +274,7 @@ static inline bool start_workers(u32 n, unsigned long opaque)
 
     for (u32 h = 1; h < n; h++) {
         u32 before = hart_entries(h);
-        ok &= sbi_hart_start(h, (unsigned long)guest_secondary_entry, opaque).error ==
-              SBI_SUCCESS;
+        ok &= sbi_hart_start(h, (unsigned long)guest_secondary_entry, opaque).error == SBI_SUCCESS;
         ok &= WAIT_UNTIL(hart_entries(h) != before, WAIT_MS);
     }
     return ok;

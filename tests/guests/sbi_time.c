@@ -12,10 +12,10 @@
 /* How late a timer interrupt may arrive (QEMU on a loaded host is slow). */
 #define MAX_LATENCY_MS 100
 /* A cancelled timer must stay quiet at least this long past its old deadline. */
-#define QUIET_MS 20
-#define SHORT_MS 1
+#define QUIET_MS       20
+#define SHORT_MS       1
 #define PERIODIC_SHOTS 5
-#define NO_DEADLINE (~0UL)
+#define NO_DEADLINE    (~0UL)
 
 static volatile u32 timer_irqs;
 static volatile u64 timer_irq_time;
@@ -62,10 +62,12 @@ static bool wait_timer_irq(u32 wait_ms)
 static void check_arrival(bool arrived, u64 deadline, const char *name)
 {
     u64 at = timer_irq_time;
+    long late_us = (long)(at - deadline) / (long)US_TO_TICKS(1);
 
+    if (arrived)
+        guest_printf("time: %s: %ld us after the deadline\n", name, late_us);
     check(arrived && at >= deadline && at - deadline <= MS_TO_TICKS(MAX_LATENCY_MS), name,
-          "arrived %d, %ld us after the deadline", arrived,
-          (long)(at - deadline) / (long)US_TO_TICKS(1));
+          "arrived %d, %ld us after the deadline", arrived, late_us);
 }
 
 static void check_counter(void)
