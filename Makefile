@@ -121,6 +121,7 @@ include tests/guests/guests.mk
 -include image/image.mk
 -include cli/cli.mk
 -include kmod/kmod.mk
+-include image/gvm.mk
 include tests/tests.mk
 include tests/bench/bench.mk
 

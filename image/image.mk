@@ -116,5 +116,5 @@ run-native: $(LINUX_IMAGE) $(MVM_ROOTFS)
 # A `make test` suite (tests/tests.mk): its counts go to $(RESULTS)/e2e-native.
 TEST_SUITES += test-e2e-native
 test-e2e-native: $(LINUX_IMAGE) $(MVM_ROOTFS)
-	$(Q)$(PYTHON) tests/e2e/test_native_boot.py --log $(BUILD)/e2e/native-boot.log \
+	$(Q)$(PYTHON) tests/e2e/test_mvm_boot.py --log $(BUILD)/e2e/native-boot.log \
 		$(if $(RESULTS),--results $(RESULTS)/e2e-native) -- $(RUN_NATIVE_QEMU)

@@ -96,7 +96,9 @@ static struct vcpu *pick(struct pcpu *pcpu)
         next = cur;
     else
         next = next_runnable(pcpu, cur);
-    if (next != cur || slice_over)
+    /* A new slice when the vCPU changes, the slice ended, or a second vCPU became
+     * runnable beside one that was running alone (unsliced). */
+    if (next != cur || slice_over || (runnable > 1 && !pcpu->slice_end))
         pcpu->slice_end = runnable > 1 ? time_now() + time_us_to_ticks(SCHED_SLICE_US) : 0;
     return next;
 }

@@ -48,8 +48,19 @@ test-guests: $(DEPS_STAMP) $(GUEST_BINS) $(HYP_LIB)
 	@mkdir -p $(RESULTS)
 	$(Q)$(PYTHON) tests/guests/cases.py --results $(RESULTS)/guests
 
+# ---------------------------------------------------------------- Linux MVM under Shyper
+# The MVM boots to its shell through OpenSBI and Shyper with its real disk and NIC; the
+# checks are those of the native boot (tests/e2e/test_mvm_boot.py).
+MVM_SHYPER_QEMU = $(QEMU) $(QEMU_MACHINE) -nographic -no-reboot -kernel $(abspath $(BUILD)/shyper.bin) \
+                  $(MVM_QEMU_DEVICES)
+test-e2e-mvm: all $(MVM_ROOTFS)
+	@mkdir -p $(RESULTS) $(BUILD)/test-logs
+	$(Q)$(PYTHON) tests/e2e/test_mvm_boot.py --log $(BUILD)/test-logs/e2e-mvm.log \
+		--results $(RESULTS)/e2e-mvm -- $(MVM_SHYPER_QEMU)
+
 # ---------------------------------------------------------------- everything
-TEST_SUITES += test-unit test-guests
+# Fragments included earlier (cli/, image/, kmod/) have appended their suites already.
+TEST_SUITES := test-unit test-guests $(TEST_SUITES) test-e2e-mvm
 
 test: $(DEPS_STAMP)
 	@rm -rf $(RESULTS)

@@ -12,13 +12,51 @@
 #include <string.h>
 #include <vmm/vm.h>
 #include <vmm/vm_fdt.h>
+#include <vmm/vm_notify.h>
+#include <vmm/vm_spec.h>
 
 static struct vm vms[MAX_VMS];
 static bool vm_used[MAX_VMS];
 
+/*
+ * Every change of a VM's state, creation and removal happen under this lock.  A hart
+ * waiting for it keeps serving its cross-hart calls, so the holder can still stop and
+ * unbind vCPUs on that hart (pcpu_call) while it waits.
+ */
+static spinlock_t lifecycle = SPINLOCK_INIT;
+
+static void lifecycle_lock(void)
+{
+    spin_lock_serving(&lifecycle, pcpu_process_calls);
+}
+
+static void lifecycle_unlock(void)
+{
+    spin_unlock(&lifecycle);
+}
+
+/* Takes the lifecycle lock for an event of run `run` of vm: false (and not locked) if the
+ * VM was stopped, restarted or removed while the event waited for the lock. */
+static bool lock_run(struct vm *vm, u32 run)
+{
+    lifecycle_lock();
+    if (vm_used[vm - vms] && vm->run == run)
+        return true;
+    lifecycle_unlock();
+    return false;
+}
+
 struct vm *vm_get(u32 id)
 {
     return id < MAX_VMS && vm_used[id] ? &vms[id] : NULL;
+}
+
+u32 vm_free_id(void)
+{
+    for (u32 id = 1; id < MAX_VMS; id++)
+        if (!vm_used[id])
+            return id;
+    return 0;
 }
 
 void *vm_gpa_to_hva(struct vm *vm, gpaddr_t gpa, u64 len)
@@ -204,6 +242,7 @@ static int setup_vcpus(struct vm *vm, const struct vm_config *cfg)
     return 0;
 }
 
+/* Copies the kernel and initrd into RAM and places the device tree after them. */
 static int load_images(struct vm *vm)
 {
     const struct vm_config *cfg = vm->config;
@@ -222,15 +261,41 @@ static int load_images(struct vm *vm)
     return vm_fdt_install(vm);
 }
 
+/* RAM as at creation, with the images and device tree restored (a fresh boot). */
+static int reset_memory(struct vm *vm)
+{
+    for (u32 i = 0; i < vm->nr_mem; i++)
+        arch_mem_zero((void *)vm->mem[i].pa, vm->mem[i].size);
+    return load_images(vm);
+}
+
+static void sync_here(void *arg)
+{
+    (void)arg;
+}
+
+/* Returns once every hart has left whatever it was doing (e.g. delivering an interrupt). */
+static void sync_all_harts(void)
+{
+    for (u32 h = 0; h < MAX_HARTS; h++)
+        if (platform.hart_mask & BIT(h))
+            pcpu_call(h, sync_here, NULL, true);
+}
+
+/* Frees everything the VM owns; none of its vCPUs may be on a run queue. */
 static void vm_destroy(struct vm *vm)
 {
+    irq_route_release_all(vm);
+    sync_all_harts(); /* no hart still hands one of its interrupts to its vPLIC */
     for (u32 i = 0; i < vm->nr_devs; i++)
         if (vm->devs[i].ops && vm->devs[i].ops->destroy)
             vm->devs[i].ops->destroy(&vm->devs[i]);
-    irq_route_release_all(vm);
     for (u32 i = 0; i < vm->nr_mem; i++)
         page_free(vm->mem[i].pa, vm->mem[i].size >> PAGE_SHIFT);
     stage2_destroy(&vm->s2);
+    if (vm->dynamic)
+        vm_dynamic_free(vm->dynamic);
+    vm->dynamic = NULL;
     vm_used[vm->id] = false;
 }
 
@@ -240,16 +305,25 @@ static void add_vcpu_here(void *arg)
     sched_add_vcpu(this_pcpu(), arg);
 }
 
-int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
+static void remove_vcpu_here(void *arg)
+{
+    sched_remove_vcpu(this_pcpu(), arg);
+    sched_timer_changed();
+}
+
+/* Under the lifecycle lock.  A run-time VM's images arrive later (CONFIG_LOAD): it gets
+ * only its device tree now, which also checks where the tree goes. */
+static int create_locked(u32 id, const struct vm_config *cfg, struct vm_dynamic *dyn)
 {
     struct vm *vm = &vms[id];
+    u32 run = vm->run + 1;
     int err;
 
-    if (id >= MAX_VMS || vm_used[id])
-        return -EBUSY;
     memset(vm, 0, sizeof(*vm));
     vm->id = id;
+    vm->run = run;
     vm->config = cfg;
+    vm->dynamic = dyn;
     snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "");
     spin_lock_init(&vm->lock);
     vm_used[id] = true;
@@ -263,7 +337,7 @@ int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
     if (!err)
         err = claim_pt_irqs(vm, cfg);
     if (!err)
-        err = load_images(vm);
+        err = dyn ? vm_fdt_install(vm) : load_images(vm);
     if (err) {
         vm_destroy(vm);
         return err;
@@ -273,24 +347,33 @@ int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
     vm->state = VM_STATE_CONFIGURED;
     log_info("vm%u (%s): %u vCPU(s), %lu MiB RAM, %u device(s)", id, vm->name, vm->nr_vcpus,
              vm_ram_size(vm) >> 20, vm->nr_devs);
-    if (out)
-        *out = vm;
+    vm_notify_state(vm, SHYPER_VM_EVENT_CREATED);
     return 0;
 }
 
-int vm_start(struct vm *vm)
+static int create(u32 id, const struct vm_config *cfg, struct vm_dynamic *dyn, struct vm **out)
 {
-    const struct vm_config *cfg = vm->config;
+    int err = -EBUSY;
 
-    if (vm->state == VM_STATE_RUNNING)
-        return -EALREADY;
-    if (vm->vplic)
-        vplic_reset(vm->vplic); /* a (re)started VM finds its interrupt controller in reset */
-    vm->state = VM_STATE_RUNNING;
-    vm->stop_reason[0] = '\0';
-    log_info("vm%u (%s): starting at 0x%lx on hart %u", vm->id, vm->name, cfg->kernel_ipa,
-             vm->vcpus[0].hartid);
-    return vcpu_hsm_start(&vm->vcpus[0], cfg->kernel_ipa, vm->dtb_ipa);
+    lifecycle_lock();
+    if (id < MAX_VMS && !vm_used[id])
+        err = create_locked(id, cfg, dyn);
+    else if (dyn)
+        vm_dynamic_free(dyn);
+    lifecycle_unlock();
+    if (!err && out)
+        *out = &vms[id];
+    return err;
+}
+
+int vm_create(u32 id, const struct vm_config *cfg, struct vm **out)
+{
+    return create(id, cfg, NULL, out);
+}
+
+int vm_create_dynamic(u32 id, struct vm_dynamic *dyn, struct vm **out)
+{
+    return create(id, &dyn->cfg, dyn, out);
 }
 
 static void stop_vcpu_here(void *arg)
@@ -305,16 +388,124 @@ static void stop_all_vcpus(struct vm *vm)
         pcpu_call(vm->vcpus[i].hartid, stop_vcpu_here, &vm->vcpus[i], true);
 }
 
+/* Under the lifecycle lock. */
+static int start_locked(struct vm *vm, enum shyper_vm_event event)
+{
+    const struct vm_config *cfg = vm->config;
+    int err = 0;
+
+    if (vm->state == VM_STATE_RUNNING)
+        return -EALREADY;
+    if (vm->state == VM_STATE_STOPPED)
+        err = reset_memory(vm);
+    else if (vm->dynamic)
+        err = vm_fdt_install(vm); /* after the images it describes were loaded */
+    if (err)
+        return err;
+    if (vm->vplic)
+        vplic_reset(vm->vplic); /* a (re)started VM finds its interrupt controller in reset */
+    vm->state = VM_STATE_RUNNING;
+    vm->run++;
+    vm->stop_reason[0] = '\0';
+    log_info("vm%u (%s): starting at 0x%lx on hart %u", vm->id, vm->name, cfg->kernel_ipa,
+             vm->vcpus[0].hartid);
+    err = vcpu_hsm_start(&vm->vcpus[0], cfg->kernel_ipa, vm->dtb_ipa);
+    vm_notify_state(vm, event);
+    return err;
+}
+
+/* Under the lifecycle lock; the reason is already in vm->stop_reason. */
+static void stop_locked(struct vm *vm, enum shyper_vm_event event)
+{
+    vm->state = VM_STATE_STOPPED;
+    vm->run++;
+    stop_all_vcpus(vm);
+    vm_notify_state(vm, event);
+}
+
+int vm_start(struct vm *vm)
+{
+    lifecycle_lock();
+    int err = start_locked(vm, SHYPER_VM_EVENT_BOOTED);
+    lifecycle_unlock();
+    return err;
+}
+
+int vm_shutdown(struct vm *vm)
+{
+    int err = -EALREADY;
+
+    lifecycle_lock();
+    if (vm->state == VM_STATE_RUNNING) {
+        snprintf(vm->stop_reason, sizeof(vm->stop_reason), "shut down by the MVM");
+        log_info("vm%u (%s) %s", vm->id, vm->name, vm->stop_reason);
+        stop_locked(vm, SHYPER_VM_EVENT_SHUT_DOWN);
+        err = 0;
+    }
+    lifecycle_unlock();
+    return err;
+}
+
+/* Under the lifecycle lock: stop (whatever the state), restore memory, start. */
+static int restart_locked(struct vm *vm)
+{
+    log_info("vm%u (%s): rebooting", vm->id, vm->name);
+    stop_all_vcpus(vm);
+    vm->state = VM_STATE_STOPPED;
+    int err = start_locked(vm, SHYPER_VM_EVENT_REBOOTED);
+    if (err) {
+        snprintf(vm->stop_reason, sizeof(vm->stop_reason), "reboot failed (error %d)", err);
+        log_error("vm%u (%s) stopped: %s", vm->id, vm->name, vm->stop_reason);
+        stop_locked(vm, SHYPER_VM_EVENT_FAULTED);
+    }
+    return err;
+}
+
+int vm_restart(struct vm *vm)
+{
+    if (vm->id == 0)
+        return -EINVAL;
+    lifecycle_lock();
+    int err = restart_locked(vm);
+    lifecycle_unlock();
+    return err;
+}
+
+int vm_remove(struct vm *vm)
+{
+    u64 free_before = page_pool_free_pages(&system_pool);
+
+    if (vm->id == 0)
+        return -EINVAL;
+    lifecycle_lock();
+    vm->state = VM_STATE_STOPPED;
+    vm->run++;
+    stop_all_vcpus(vm); /* none of its vCPUs runs from here on */
+    for (u32 i = 0; i < vm->nr_vcpus; i++)
+        pcpu_call(vm->vcpus[i].hartid, remove_vcpu_here, &vm->vcpus[i], true);
+    vm_notify_state(vm, SHYPER_VM_EVENT_REMOVED);
+    vm_destroy(vm);
+    log_info("vm%u (%s) removed, %lu pages freed", vm->id, vm->name,
+             page_pool_free_pages(&system_pool) - free_before);
+    lifecycle_unlock();
+    return 0;
+}
+
 void vm_stop(struct vm *vm, const char *fmt, ...)
 {
+    u32 run = READ_ONCE(vm->run);
     va_list ap;
 
-    va_start(ap, fmt);
-    vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
-    va_end(ap);
-    vm->state = VM_STATE_STOPPED;
-    log_error("vm%u (%s) stopped: %s", vm->id, vm->name, vm->stop_reason);
-    stop_all_vcpus(vm);
+    if (!lock_run(vm, run))
+        return;
+    if (vm->state == VM_STATE_RUNNING) {
+        va_start(ap, fmt);
+        vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+        va_end(ap);
+        log_error("vm%u (%s) stopped: %s", vm->id, vm->name, vm->stop_reason);
+        stop_locked(vm, SHYPER_VM_EVENT_FAULTED);
+    }
+    lifecycle_unlock();
 }
 
 #define EXITS_LINE_MAX 160
@@ -344,33 +535,46 @@ static void log_exits(const struct vm *vm)
 
 void vm_power_off(struct vm *vm, bool failure)
 {
+    u32 run = READ_ONCE(vm->run);
+
     log_exits(vm);
     if (vm->id == 0) {
         log_info("vm0 (%s) powered off%s: shutting down", vm->name, failure ? " (failure)" : "");
         arch_system_off(false);
     }
-    snprintf(vm->stop_reason, sizeof(vm->stop_reason), "powered off by the guest%s",
-             failure ? " (system failure)" : "");
-    vm->state = VM_STATE_STOPPED;
-    log_info("vm%u (%s) %s", vm->id, vm->name, vm->stop_reason);
-    stop_all_vcpus(vm);
+    if (!lock_run(vm, run))
+        return;
+    if (vm->state == VM_STATE_RUNNING) {
+        snprintf(vm->stop_reason, sizeof(vm->stop_reason), "powered off by the guest%s",
+                 failure ? " (system failure)" : "");
+        log_info("vm%u (%s) %s", vm->id, vm->name, vm->stop_reason);
+        stop_locked(vm, SHYPER_VM_EVENT_POWERED_OFF);
+    }
+    lifecycle_unlock();
 }
 
 int vm_reboot(struct vm *vm)
 {
+    u32 run = READ_ONCE(vm->run);
+    int err = 0;
+
     if (vm->id == 0) {
         log_info("vm0 (%s) rebooted: resetting the machine", vm->name);
         arch_system_off(true);
     }
-    log_info("vm%u (%s): rebooting", vm->id, vm->name);
-    stop_all_vcpus(vm);
-    for (u32 i = 0; i < vm->nr_mem; i++)
-        arch_mem_zero((void *)vm->mem[i].pa, vm->mem[i].size);
-    int err = load_images(vm);
-    if (err) {
-        vm_stop(vm, "reboot failed: images do not fit");
-        return err;
-    }
-    vm->state = VM_STATE_CONFIGURED;
-    return vm_start(vm);
+    if (!lock_run(vm, run))
+        return -EALREADY;
+    if (vm->state == VM_STATE_RUNNING)
+        err = restart_locked(vm);
+    lifecycle_unlock();
+    return err;
+}
+
+enum vm_state vm_read_state(struct vm *vm, char *reason, size_t size)
+{
+    lifecycle_lock();
+    enum vm_state state = vm->state;
+    snprintf(reason, size, "%s", vm->stop_reason);
+    lifecycle_unlock();
+    return state;
 }

@@ -15,7 +15,7 @@
 #include "lib/guest.h"
 
 #define BENCH_INSNS_PER_TICK 100
-#define BENCH_TICKS_PER_MS 10000
+#define BENCH_TICKS_PER_MS   10000
 
 /*
  * Ticks taken by n (> 0) iterations of: a7 = eid, a6 = fid, a0 = arg, `insn`.  The loop

@@ -24,7 +24,7 @@ import subprocess
 import threading
 import time
 
-# The MVM's shell prompt, e.g. "shyper-mvm:/root# ".
+# The MVM's shell prompt, e.g. "shyper-mvm:~# " (PS1 in image/rootfs/etc/profile).
 MVM_PROMPT = r"shyper-mvm:[^\r\n#]*# "
 
 # Whole lines printed by the kernel (CONFIG_PRINTK_TIME), e.g. "[    3.141592] foo".
@@ -40,7 +40,7 @@ def _die_with_parent():
 
 
 class ConsoleError(Exception):
-    """The guest did not behave: timeout, QEMU exited, or output was malformed."""
+    """The guest did not answer in time, or QEMU exited."""
 
 
 class QemuConsole:

@@ -6,10 +6,11 @@
  */
 #include "../bench/bench_guest.h"
 
-#define ITERATIONS 10000
+#define ITERATIONS                10000
 #define SBI_BASE_GET_SPEC_VERSION 0
-#define SBI_TIME_SET_TIMER 0
-#define FAR_DEADLINE (~0UL) /* never fires: the benchmark must not take timer interrupts */
+#define SBI_TIME_SET_TIMER        0
+/* Never fires: the benchmark must not take timer interrupts. */
+#define FAR_DEADLINE (~0UL)
 
 static void bench_call(const char *name, unsigned long eid, unsigned long fid, unsigned long arg)
 {

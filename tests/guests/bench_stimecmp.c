@@ -15,10 +15,10 @@
 #define STIMECMP_WRITES 1000
 #endif
 
-#define CSR_STIMECMP "0x14d"
+#define CSR_STIMECMP     "0x14d"
 #define EXC_ILLEGAL_INSN 2
-#define INSN_LEN 4
-#define DEADLINE_DELTA 10000000UL /* 1 s at 10 MHz: never reached during the benchmark */
+#define INSN_LEN         4
+#define DEADLINE_DELTA   10000000UL /* 1 s at 10 MHz: never reached during the benchmark */
 
 static volatile u64 trapped;
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""End-to-end test of the Linux MVM booted natively (no Shyper): `make test-e2e-native`.
+"""End-to-end test of the Linux MVM: `make test-e2e-mvm` (under Shyper) and
+`make test-e2e-native` (the same kernel and disk on the same QEMU, no hypervisor).
 
-Usage: test_native_boot.py --log <transcript> [--results <file>] -- <qemu command...>
+Usage: test_mvm_boot.py --log <transcript> [--results <file>] -- <qemu command...>
 
-Boots the given QEMU command (make's RUN_NATIVE_QEMU: the MVM kernel and build/vm0.img),
+Boots the given QEMU command (Shyper's `make run` command, or RUN_NATIVE_QEMU),
 waits for the root shell on the serial console and checks the kernel, CPU, disk,
 network and userland, then powers off and expects QEMU to exit with status 0.
 Prints "PASS name" or "FAIL name: why" per check, then "N passed, M failed"; with
