@@ -56,7 +56,7 @@ HYP_INCLUDE := -Iinclude -Iarch/riscv64/include -Ikernel/include -Ivmm/include \
                -Idevice/include -Iconfig/include -Ikernel/include/libc -I$(LIBFDT_DIR)
 HYP_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
                -nostdlib -fno-pic -fno-pie -mcmodel=medany -march=rv64imac_zicsr_zifencei \
-               -mabi=lp64 -fno-omit-frame-pointer -fno-stack-protector -fno-common \
+               -mabi=lp64 -fno-stack-protector -fno-common \
                -ffunction-sections -fdata-sections $(HYP_INCLUDE) -MMD -MP
 HYP_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--gc-sections \
                -Wl,--no-warn-rwx-segments -T linker/shyper.ld

@@ -4,6 +4,8 @@
 #include <kernel/platform.h>
 #include <string.h>
 
+#define ZERO_UNROLL 8 /* blocks per iteration of arch_zero_blocks */
+
 void arch_zero_blocks(void *p, u64 size, u64 block);
 bool arch_zero_probe(void *block);
 
@@ -21,13 +23,13 @@ void arch_mem_init(void)
 
 void arch_mem_zero(void *p, u64 size)
 {
-    u64 start = (u64)p, end = start + size;
+    u64 start = (u64)p, end = start + size, chunk = zero_block * ZERO_UNROLL;
 
-    if (!zero_block || size < 2 * zero_block) {
+    if (!zero_block || size < 2 * chunk) {
         memset(p, 0, size);
         return;
     }
-    u64 head = ALIGN_UP(start, zero_block), tail = ALIGN_DOWN(end, zero_block);
+    u64 head = ALIGN_UP(start, chunk), tail = ALIGN_DOWN(end, chunk);
     memset(p, 0, head - start);
     arch_zero_blocks((void *)head, tail - head, zero_block);
     memset((void *)tail, 0, end - tail);

@@ -41,6 +41,7 @@ void arch_vcpu_reset(struct vcpu *vcpu, u64 entry, u64 a0, u64 a1)
     a->vsstatus = 0;
     a->vsie = a->vstvec = a->vsscratch = a->vsepc = a->vscause = a->vstval = a->vsatp = 0;
     a->hvip = 0;
+    a->lines_delivered = 0;
     a->vstimecmp = ~0UL;
     /* As OpenSBI leaves it for a kernel booted natively: U-mode may read the counters. */
     a->scounteren = GUEST_COUNTEREN;
@@ -118,8 +119,12 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 
 void arch_vcpu_prepare_entry(struct vcpu *vcpu)
 {
-    u32 edges = __atomic_exchange_n(&vcpu->irq_edges, 0, __ATOMIC_ACQUIRE);
     u32 lines = __atomic_load_n(&vcpu->irq_lines, __ATOMIC_ACQUIRE);
+
+    /* Usual case: nothing was raised and the level lines are as last delivered. */
+    if (!__atomic_load_n(&vcpu->irq_edges, __ATOMIC_RELAXED) && lines == vcpu->arch.lines_delivered)
+        return;
+    u32 edges = __atomic_exchange_n(&vcpu->irq_edges, 0, __ATOMIC_ACQUIRE);
     u64 hvip = csr_read(hvip) & MIP_VSSIP; /* the guest clears VSSIP itself */
 
     if (edges & BIT(VCPU_IRQ_SOFT))
@@ -129,6 +134,7 @@ void arch_vcpu_prepare_entry(struct vcpu *vcpu)
     if (lines & BIT(VCPU_IRQ_EXT))
         hvip |= MIP_VSEIP;
     csr_write(hvip, hvip);
+    vcpu->arch.lines_delivered = lines;
 }
 
 /* VS interrupt bits (hip positions 2/6/10) to the guest's S positions (1/5/9). */

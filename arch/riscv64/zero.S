@@ -1,8 +1,11 @@
 /*
  * void arch_zero_blocks(void *p, u64 size, u64 block): clears [p, p + size) with
- * cbo.zero (Zicboz), one cache block per instruction.  p and size must be multiples of
- * the block size; mem_zero() in arch/riscv64/mem.c chooses between this and memset.
+ * cbo.zero (Zicboz), one cache block per instruction, eight blocks per iteration.
+ * p and size must be multiples of 8 * block; arch_mem_zero() in arch/riscv64/mem.c
+ * handles the rest with stores.
  */
+#define UNROLL 8
+
     .text
     .global arch_zero_blocks
 arch_zero_blocks:
@@ -10,8 +13,10 @@ arch_zero_blocks:
     .option arch, +zicboz
     add     a1, a0, a1
 1:  bgeu    a0, a1, 2f
+    .rept UNROLL
     cbo.zero (a0)
     add     a0, a0, a2
+    .endr
     j       1b
     .option pop
 2:  ret

@@ -32,8 +32,7 @@ void vsbi_handle(struct vcpu *vcpu)
     struct vsbi_call call = {
         .eid = regs->x[REG_A7],
         .fid = regs->x[REG_A6],
-        .args = {regs->x[REG_A0], regs->x[REG_A1], regs->x[REG_A2], regs->x[REG_A3],
-                 regs->x[REG_A4], regs->x[REG_A5]},
+        .args = &regs->x[REG_A0],
     };
     struct sbiret ret = {.error = SBI_ERR_NOT_SUPPORTED, .value = 0};
     const struct vsbi_extension *ext = find_extension(vcpu, call.eid);

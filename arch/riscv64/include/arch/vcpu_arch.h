@@ -18,6 +18,7 @@ struct arch_vcpu {
     /* VS CSRs, valid while the vCPU is not loaded on a hart */
     u64 vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
     u64 hvip;
+    u32 lines_delivered; /* vcpu->irq_lines as last written into hvip */
     u64 vstimecmp;
     /* Non-banked S-level CSRs the guest accesses directly */
     u64 scounteren, senvcfg;

@@ -14,7 +14,7 @@ struct vcpu;
 
 struct vsbi_call {
     unsigned long eid, fid;
-    unsigned long args[6];
+    const u64 *args; /* a0..a5, read in place from the vCPU's saved registers */
 };
 
 enum vsbi_result {
@@ -32,7 +32,7 @@ struct vsbi_extension {
 };
 
 extern const struct vsbi_extension vsbi_ext_base, vsbi_ext_time, vsbi_ext_ipi, vsbi_ext_rfence,
-    vsbi_ext_hsm, vsbi_ext_srst, vsbi_ext_dbcn, vsbi_ext_legacy;
+    vsbi_ext_hsm, vsbi_ext_srst, vsbi_ext_dbcn, vsbi_ext_legacy, vsbi_ext_hypercall;
 
 /* Handles the ecall the vCPU just made (sepc points at it). */
 void vsbi_handle(struct vcpu *vcpu);
