@@ -1,6 +1,7 @@
 /*
  * VM 0, the management VM (MVM): Linux on hart 0 with the machine's UART, RTC and the
- * QEMU virtio-mmio slots (disk, NIC) passed through, and a virtual PLIC.  Its RAM is
+ * QEMU virtio-mmio slots (disk, NIC) passed through, a virtual PLIC and the shyper device
+ * (the hypervisor's notification interrupt, no registers).  Its RAM is
  * identity-mapped because the passed-through devices DMA to the addresses its drivers
  * give them (there is no IOMMU).  VM0_IMAGE (a build variable) selects the kernel.
  */
@@ -23,6 +24,9 @@
 #define VIRT_MMIO_PAGE 0x1000UL
 #define VIRT_UART_IRQ 10
 #define VIRT_RTC_IRQ 11
+/* The hypervisor's notification interrupt (vm_notify.h), a source of the vPLIC only;
+ * 69 as in Rust-Shyper. */
+#define MVM_SHYPER_IRQ 69
 
 VM_IMAGE(vm0, VM0_IMAGE);
 
@@ -38,8 +42,9 @@ const struct vm_config vm_static_configs[] = {
         .mem = {{.ipa = MVM_RAM_BASE, .size = MVM_RAM_SIZE, .identity = true}},
         .nr_mem = 1,
         .emu = {{.name = "plic", .type = EMU_DEV_PLIC, .base = VIRT_PLIC_BASE,
-                 .size = VIRT_PLIC_SIZE}},
-        .nr_emu = 1,
+                 .size = VIRT_PLIC_SIZE},
+                {.name = "shyper", .type = EMU_DEV_SHYPER, .irq = MVM_SHYPER_IRQ}},
+        .nr_emu = 2,
         .pt = {{.ipa = VIRT_UART_BASE, .pa = VIRT_UART_BASE, .size = VIRT_MMIO_PAGE},
                {.ipa = VIRT_RTC_BASE, .pa = VIRT_RTC_BASE, .size = VIRT_MMIO_PAGE},
                {.ipa = VIRT_VIRTIO_BASE, .pa = VIRT_VIRTIO_BASE,

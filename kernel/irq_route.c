@@ -34,6 +34,15 @@ void irq_route_release_all(struct vm *vm)
     spin_unlock(&route_lock);
 }
 
+u32 irq_route_nr_owned(void)
+{
+    u32 n = 0;
+
+    for (u32 irq = 0; irq < IRQ_ROUTE_MAX; irq++)
+        n += READ_ONCE(owner[irq]) != NULL;
+    return n;
+}
+
 struct vm *irq_route_owner(u32 irq)
 {
     return irq < IRQ_ROUTE_MAX ? READ_ONCE(owner[irq]) : NULL;

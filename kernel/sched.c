@@ -85,9 +85,12 @@ static struct vcpu *pick(struct pcpu *pcpu)
 {
     struct vcpu *cur = pcpu->current;
 
-    /* Fast path: the only vCPU of this hart keeps running. */
-    if (cur && !cur->rq_next && pcpu->runq == cur)
+    /* Fast path: the only vCPU of this hart keeps running, without a slice (one left
+     * over from a vCPU removed meanwhile would fire the timer again and again). */
+    if (cur && !cur->rq_next && pcpu->runq == cur) {
+        pcpu->slice_end = 0;
         return refresh(cur) ? cur : NULL;
+    }
     u32 runnable = count_runnable(pcpu);
     bool slice_over = pcpu->slice_end && time_now() >= pcpu->slice_end;
     struct vcpu *next;

@@ -79,6 +79,16 @@ CASES = [
                  r"^\[vm1\] PASS hostile-privileged-illegal\r?$",
                  r"vm1 \(hostile\) stopped: vcpu0: exception 1 at its own trap handler 0x0\r?$"
                  r"[\s\S]*^PASS watch-still-alive\r?$"]),
+    # Management hypercalls from the MVM; its child VM booted exactly twice (boot, reboot).
+    Case("hc_lifecycle", "tests/guests/configs/hc_mvm.c", ["hc_lifecycle"], smp=(2, 4),
+         timeout=60,
+         expect=[r"^\[vm1\] child boot\r?$[\s\S]*^\[vm1\] child boot\r?$",
+                 r"\A(?![\s\S]*child boot[\s\S]*child boot[\s\S]*child boot)"]),
+    Case("hc_soak", "tests/guests/configs/hc_mvm.c", ["hc_soak"], smp=(2,), timeout=120,
+         expect=[r"^soak: 1000 cycles \("]),
+    # VM 1 is refused every management call; VM 0 watches it stop and removes it.
+    Case("hc_denied", "tests/guests/configs/two_vms.c", ["hc_observer", "hc_denied"], smp=(2,),
+         timeout=20, results=2, expect=[r"^\[vm1\] PASS denied-system-shutdown\r?$"]),
 ]
 
 

@@ -3,7 +3,8 @@
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
                 -fno-pic -fno-pie -mcmodel=medany -march=rv64gc -mabi=lp64d \
-                -Ikernel/include -Ikernel/include/libc -Itests/guests -Itests/guests/configs -MMD -MP
+                -Iinclude -Ikernel/include -Ikernel/include/libc -Itests/guests -Itests/guests/configs \
+                -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
                  -T tests/guests/lib/guest.ld
 GUEST_LIB_SRCS := tests/guests/lib/crt0.S tests/guests/lib/guest.c kernel/lib/vsnprintf.c \
@@ -15,7 +16,18 @@ GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 $(BUILD)/guests/obj/%.c.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $< [guest]"
-	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_EMBED_DEFS) -c $< -o $@
+
+# A guest whose first line is "// GUEST_EMBEDS: a b" carries build/guests/a.bin and b.bin
+# (e.g. to start them as VMs of its own): they are built first, and the path of each is
+# -DGUEST_EMBED_<name>="<path>" for an .incbin.
+GUEST_EMBEDDERS := $(basename $(notdir $(shell grep -l '^// GUEST_EMBEDS:' tests/guests/*.c)))
+guest_embeds = $(strip $(shell sed -n '1s|^// GUEST_EMBEDS:||p' tests/guests/$(1).c))
+define guest_embed_rule
+$(BUILD)/guests/obj/tests/guests/$(1).c.o: $(patsubst %,$(BUILD)/guests/%.bin,$(2))
+$(BUILD)/guests/obj/tests/guests/$(1).c.o: private GUEST_EMBED_DEFS := $(foreach e,$(2),-DGUEST_EMBED_$(e)='"$(abspath $(BUILD)/guests/$(e).bin)"')
+endef
+$(foreach g,$(GUEST_EMBEDDERS),$(eval $(call guest_embed_rule,$(g),$(call guest_embeds,$(g)))))
 
 $(BUILD)/guests/obj/%.S.o: %.S
 	@mkdir -p $(@D)

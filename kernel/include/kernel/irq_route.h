@@ -15,6 +15,8 @@ struct vm;
 int irq_route_claim(u32 irq, struct vm *vm);
 /* Releases every source vm owns. */
 void irq_route_release_all(struct vm *vm);
+/* How many sources VMs own (SYSTEM_GET_INFO: a removed VM must leave none behind). */
+u32 irq_route_nr_owned(void);
 /* The VM owning irq, or NULL. */
 struct vm *irq_route_owner(u32 irq);
 /* A claimed physical interrupt: hand it to its owner (or complete and drop it). */

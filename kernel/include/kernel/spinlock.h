@@ -25,6 +25,16 @@ static inline void spin_lock(spinlock_t *l)
         ;
 }
 
+/* Takes the lock in turn like spin_lock(), calling serve() while it waits (e.g. to run
+ * the cross-hart calls the holder may be waiting for). */
+static inline void spin_lock_serving(spinlock_t *l, void (*serve)(void))
+{
+    u32 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+        serve();
+}
+
 static inline void spin_unlock(spinlock_t *l)
 {
     __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);

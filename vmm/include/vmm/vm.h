@@ -14,6 +14,8 @@
 #include <vmm/vcpu.h>
 #include <vmm/vm_console.h>
 
+struct vm_dynamic;
+
 #define MAX_VMS 8
 #define VM_STOP_REASON_MAX 128
 
@@ -46,20 +48,53 @@ struct vm {
     struct vplic *vplic;
     gpaddr_t dtb_ipa; /* its device tree (vm_fdt.h), handed over in a1 at boot */
     spinlock_t lock;
+    /* Changes whenever the VM is created, started or stopped: a request a guest made
+     * applies only to the run it was made in (vm.c). */
+    u32 run;
+    /* A run-time VM's config and image copies (vm_spec.h), which it owns; NULL for the
+     * static VMs of vm_static_configs[]. */
+    struct vm_dynamic *dynamic;
 };
 
 /* Looks up a VM by id; NULL when there is none. */
 struct vm *vm_get(u32 id);
+/* The lowest id in 1..MAX_VMS-1 no VM has, or 0 when every id is in use. */
+u32 vm_free_id(void);
 /* Builds VM `id` from cfg: RAM (zeroed), stage 2, devices, vCPUs, images, device tree. */
 int vm_create(u32 id, const struct vm_config *cfg, struct vm **out);
-/* Starts vCPU 0 at the kernel entry; the VM must be CONFIGURED or STOPPED. */
+/* The same for a run-time VM (CONFIG_CREATE): the VM takes dyn (also on failure) and
+ * frees it when removed.  Its images are loaded later (CONFIG_LOAD). */
+int vm_create_dynamic(u32 id, struct vm_dynamic *dyn, struct vm **out);
+
+/*
+ * Lifecycle.  Every state change is serialised by one lock, reported to the MVM
+ * (vm_notify.h) and may be requested from any hart.
+ *
+ * Requests of the MVM:
+ *   vm_start:    CONFIGURED or STOPPED -> RUNNING.  From STOPPED, RAM is cleared and the
+ *                images and device tree restored first; a run-time VM's device tree is
+ *                rebuilt before its first start.  -EALREADY when it is running.
+ *   vm_shutdown: RUNNING -> STOPPED, reason "shut down by the MVM"; -EALREADY when it is
+ *                not running.
+ *   vm_restart:  from any state: stop, restore RAM and images, start.  Not VM 0.
+ *   vm_remove:   stops the VM on all its harts, takes its vCPUs off their run queues
+ *                (on those harts), then frees its RAM, stage-2 tables, devices,
+ *                passthrough interrupts, config and id.  Not VM 0 (-EINVAL).
+ * Events of the VM itself (a guest's SRST, or a fault the hypervisor stops it for); they
+ * are ignored if the VM was stopped, restarted or removed since they happened:
+ *   vm_stop:      stops every vCPU and records why (logged).
+ *   vm_power_off: the guest powered itself off (SBI SRST).  VM 0 powers the machine off.
+ *   vm_reboot:    the guest asked for a reboot.  VM 0 resets the machine.
+ */
 int vm_start(struct vm *vm);
-/* Stops every vCPU of the VM and records why (logged).  Callable from any hart. */
+int vm_shutdown(struct vm *vm);
+int vm_restart(struct vm *vm);
+int vm_remove(struct vm *vm);
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Stops the VM, restores its images and starts it again (VM 0: resets the machine). */
-int vm_reboot(struct vm *vm);
-/* The guest powered itself off (SBI SRST).  VM 0 powers the machine off. */
 void vm_power_off(struct vm *vm, bool failure);
+int vm_reboot(struct vm *vm);
+/* The VM's state, with its stop reason copied into reason (size bytes), read together. */
+enum vm_state vm_read_state(struct vm *vm, char *reason, size_t size);
 
 /* Host pointer for [gpa, gpa + len) when it lies inside one RAM region, else NULL. */
 void *vm_gpa_to_hva(struct vm *vm, gpaddr_t gpa, u64 len);
