@@ -122,9 +122,11 @@ void arch_hs_trap(struct guest_regs *frame)
     u64 cause = csr_read(scause), tval = csr_read(stval);
 
     if (!(cause & CAUSE_INTERRUPT)) {
-        for (const struct fixup *f = __fixup_start; f < __fixup_end; f++) {
-            if (f->insn == frame->sepc) {
-                csr_write(sepc, f->handler);
+        /* The linker places the table between the two symbols. */
+        u64 n = ((u64)__fixup_end - (u64)__fixup_start) / sizeof(struct fixup);
+        for (u64 i = 0; i < n; i++) {
+            if (__fixup_start[i].insn == frame->sepc) {
+                csr_write(sepc, __fixup_start[i].handler);
                 return;
             }
         }
