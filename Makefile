@@ -123,6 +123,7 @@ include tests/guests/guests.mk
 -include kmod/kmod.mk
 -include image/gvm.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 
 # ---------------------------------------------------------------- run
@@ -144,7 +145,7 @@ run: all $(RUN_DEPS)
 	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(BUILD)/shyper.bin $(RUN_QEMU_ARGS)
 
 debug: all
-	@echo "gdb: riscv64-linux-gnu-gdb -x scripts/gdbinit   (QEMU waits on :1234)"
+	@echo "debug: QEMU waits on :1234; in another terminal: gdb-multiarch -x scripts/gdbinit"
 	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(BUILD)/shyper.bin $(RUN_QEMU_ARGS) -s -S
 
 # ---------------------------------------------------------------- quality

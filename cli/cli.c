@@ -92,13 +92,6 @@ int cli_usage_error(const char *group, const char *command, const char *fmt, ...
     return CLI_EXIT_USAGE;
 }
 
-int cli_unavailable(const char *group, const char *command)
-{
-    fprintf(stderr, "%s %s %s: not available: the kernel module interface is not implemented yet\n",
-            CLI_PROGRAM, group, command);
-    return CLI_EXIT_UNAVAILABLE;
-}
-
 bool cli_read_config(const char *path, char **text, size_t *len)
 {
     FILE *f = fopen(path, "rb");

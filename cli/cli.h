@@ -17,7 +17,8 @@ enum cli_exit {
     CLI_EXIT_OK = 0,
     CLI_EXIT_RUNTIME = 1,     /* the operation failed: I/O, the module or the hypervisor */
     CLI_EXIT_USAGE = 2,       /* bad arguments, or an unreadable or invalid configuration file */
-    CLI_EXIT_UNAVAILABLE = 3, /* the command needs the kernel module interface, not there yet */
+    CLI_EXIT_UNAVAILABLE = 3, /* no /dev/shyper (module not loaded, or not in the MVM), or the
+                               * hypervisor does not offer the function */
 };
 
 struct cli_command {
@@ -51,9 +52,6 @@ bool cli_is_help(const char *arg);
  * CLI_EXIT_USAGE. */
 int cli_usage_error(const char *group, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* Report that a command needs the kernel module interface; returns CLI_EXIT_UNAVAILABLE. */
-int cli_unavailable(const char *group, const char *command);
 
 /* Read a configuration file into a NUL-terminated heap buffer.  On failure prints why to stderr
  * and returns false. */

@@ -21,7 +21,7 @@ CJSON_STAMP   := $(CJSON_DIR)/.version
 CLI_HOST    := $(BUILD)/cli/host/shyper
 CLI_RISCV64 := $(BUILD)/cli/riscv64/shyper
 CLI_SRCS    := $(sort $(wildcard cli/*.c))
-CLI_CFLAGS  := -std=gnu11 -O2 -Wall -Wextra -Werror -Icli -I$(CJSON_DIR) -MMD -MP
+CLI_CFLAGS  := -std=gnu11 -O2 -Wall -Wextra -Werror -Icli -Iinclude -I$(CJSON_DIR) -MMD -MP
 
 CLI_HOST_OBJS    := $(patsubst cli/%.c,$(BUILD)/cli/host/%.o,$(CLI_SRCS)) $(BUILD)/cli/host/cJSON.o
 CLI_RISCV64_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/riscv64/%.o,$(CLI_SRCS)) \

@@ -1,11 +1,41 @@
-/* `shyper system ...`: the MVM-side services of the hypervisor. */
+/* `shyper system ...`: the hypervisor as a whole, and the MVM-side services it needs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "mediated_config.h"
+#include "shyper_dev.h"
+#include "vm_show.h"
+
+#define DAEMON_BATCH 16 /* notifications taken per read() */
 
 static const char group[] = "system";
+
+/* ---------------------------------------------------------------- system info */
+
+static int cmd_info(int argc, char **argv)
+{
+    struct shyper_system_info info;
+    if (argc > 1)
+        return cli_usage_error(group, argv[0], "unexpected argument '%s'", argv[1]);
+    int fd = shyper_dev_open(O_RDONLY);
+    if (fd < 0)
+        return shyper_dev_open_error(errno);
+    int err = shyper_dev_system_info(fd, &info);
+    close(fd);
+    if (err) {
+        fprintf(stderr, "%s %s %s: %s\n", CLI_PROGRAM, group, argv[0], shyper_dev_strerror(err));
+        return shyper_dev_status(err);
+    }
+    system_print_info(stdout, &info);
+    return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- system daemon */
 
 /* Read and check a mediated-disk list; prints the problems.  Returns an enum cli_exit. */
 static int load_mediated(const char *file, struct mediated_config *cfg)
@@ -29,6 +59,75 @@ static void print_disks(const struct mediated_config *cfg)
         printf("  [%u] %s\n", i, cfg->paths[i]);
 }
 
+/* The names of the VMs, so that a removed VM's notification can still name it. */
+struct vm_names {
+    char name[SHYPER_IOC_LIST_MAX][SHYPER_NAME_MAX + 1];
+};
+
+static void remember_name(struct vm_names *names, const struct shyper_vm_info *info)
+{
+    if (info->id >= SHYPER_IOC_LIST_MAX)
+        return;
+    memcpy(names->name[info->id], info->name, SHYPER_NAME_MAX);
+    names->name[info->id][SHYPER_NAME_MAX] = '\0';
+}
+
+static void learn_names(int fd, struct vm_names *names)
+{
+    static struct shyper_vm_info vms[SHYPER_IOC_LIST_MAX];
+    uint32_t count;
+    if (shyper_dev_vm_list(fd, vms, SHYPER_IOC_LIST_MAX, &count) != 0)
+        return;
+    for (uint32_t i = 0; i < count && i < SHYPER_IOC_LIST_MAX; i++)
+        remember_name(names, &vms[i]);
+}
+
+static void report(int fd, const struct shyper_msg *msg, struct vm_names *names)
+{
+    if (msg->type != SHYPER_MSG_VM_STATE) {
+        fprintf(stderr, "%s %s daemon: notification of unknown type %u ignored\n", CLI_PROGRAM,
+                group, msg->type);
+        return;
+    }
+    uint32_t id = (uint32_t)msg->arg[0], state = (uint32_t)msg->arg[1];
+    uint32_t event = (uint32_t)msg->arg[2];
+    struct shyper_vm_info info;
+    char reason[SHYPER_REASON_MAX + 1] = "";
+    if (state != SHYPER_VM_REMOVED && shyper_dev_vm_info(fd, id, &info) == 0) {
+        remember_name(names, &info);
+        memcpy(reason, info.stop_reason, SHYPER_REASON_MAX);
+        reason[SHYPER_REASON_MAX] = '\0';
+    }
+    const char *name = id < SHYPER_IOC_LIST_MAX ? names->name[id] : NULL;
+    vm_print_state_change(stdout, id, name, state, event, reason);
+    if (state == SHYPER_VM_REMOVED && id < SHYPER_IOC_LIST_MAX)
+        names->name[id][0] = '\0';
+}
+
+/* Prints the notifications as they come, until an error. */
+static int serve(int fd)
+{
+    static struct vm_names names;
+    struct shyper_msg msgs[DAEMON_BATCH];
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    learn_names(fd, &names);
+    printf("%s %s daemon: reporting VM state changes\n", CLI_PROGRAM, group);
+    fflush(stdout);
+    for (;;) {
+        ssize_t n = poll(&pfd, 1, -1) < 0 ? -1 : read(fd, msgs, sizeof(msgs));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "%s %s daemon: %s: %s\n", CLI_PROGRAM, group, SHYPER_DEVICE,
+                    strerror(errno));
+            return CLI_EXIT_RUNTIME;
+        }
+        for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
+            report(fd, &msgs[i], &names);
+        fflush(stdout);
+    }
+}
+
 static int cmd_daemon(int argc, char **argv)
 {
     const char *file = NULL;
@@ -50,31 +149,50 @@ static int cmd_daemon(int argc, char **argv)
     int status = file ? load_mediated(file, &cfg) : CLI_EXIT_OK;
     if (status != CLI_EXIT_OK)
         return status;
-    if (!check_only)
-        return cli_unavailable(group, argv[0]);
-    print_disks(&cfg);
-    return CLI_EXIT_OK;
+    if (check_only) {
+        print_disks(&cfg);
+        return CLI_EXIT_OK;
+    }
+    int fd = shyper_dev_open(O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return shyper_dev_open_error(errno);
+    if (file && cfg.count)
+        fprintf(stderr,
+                "%s %s %s: %s lists %u mediated disk%s; mediated disks are not served yet, so "
+                "no guest can use them\n",
+                CLI_PROGRAM, group, argv[0], file, cfg.count, cfg.count == 1 ? "" : "s");
+    status = serve(fd);
+    close(fd);
+    return status;
 }
 
+/* ---------------------------------------------------------------- table */
+
+static const char info_help[] =
+    "Prints the hypervisor's ABI version, its harts, its memory (free and total, in MiB and\n"
+    "in 4 KiB pages), the VM ids in use and how many physical interrupts VMs own.\n";
+
 static const char daemon_help[] =
-    "Serves the hypervisor's requests for the MVM: mediated disk I/O for guests and VM\n"
-    "reboots.  Run it in the background once, after loading the kernel module.  The optional\n"
-    "file lists the disks (images or block devices) behind the guests' mediated virtio-blk\n"
-    "devices, in order:\n"
+    "Runs in the background, once, after the kernel module is loaded, and prints every VM\n"
+    "state change the hypervisor reports, one line each:\n"
+    "  vm1 (guest-os-1): stopped: powered off by the guest\n"
+    "The optional file lists the disks (images or block devices) behind the guests' mediated\n"
+    "virtio-blk devices, in order:\n"
     "  { \"mediated\": [ \"/root/vm1.img\", \"/dev/sda1\" ] }\n"
-    "Without it, no mediated disk is served.\n"
+    "It is checked, but mediated disks are not served yet.\n"
     "\n"
     "options:\n"
     "  --check      only check the file and list its disks\n";
 
 static const struct cli_command system_commands[] = {
-    {"daemon", "[--check] [<mediated-cfg.json>]", "serve mediated disks and VM requests",
+    {"info", "", "print the hypervisor's memory, harts and VMs", info_help, cmd_info},
+    {"daemon", "[--check] [<mediated-cfg.json>]", "report VM state changes (serve mediated disks)",
      daemon_help, cmd_daemon},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct cli_group cli_system_group = {
     .name = group,
-    .summary = "Services the MVM provides for the hypervisor.",
+    .summary = "The hypervisor as a whole, and the services the MVM provides for it.",
     .commands = system_commands,
 };

@@ -26,7 +26,8 @@ static void print_help(FILE *out)
             "  %d  success\n"
             "  %d  the operation failed (I/O, kernel module or hypervisor error)\n"
             "  %d  usage or configuration error (bad arguments, unreadable or invalid file)\n"
-            "  %d  not available: the kernel module interface is not implemented yet\n",
+            "  %d  the hypervisor cannot be reached: no /dev/shyper (shyper.ko not loaded, or\n"
+            "     not in the management VM), or it does not offer the function\n",
             CLI_PROGRAM, CLI_PROGRAM, CLI_EXIT_OK, CLI_EXIT_RUNTIME, CLI_EXIT_USAGE,
             CLI_EXIT_UNAVAILABLE);
 }

@@ -3,7 +3,7 @@
  * The JSON format is Rust-Shyper's (its user guide's vm1_config_riscv.json is accepted as is),
  * with comments allowed and stricter, better-explained checks.  Every field, with its JSON path:
  *
- *   name                      string, 1..VM_NAME_SIZE-1 bytes, no control characters
+ *   name                      string, 1..VM_NAME_SIZE-1 bytes of printable ASCII
  *   type                      "VM_T_LINUX" | "VM_T_BARE_METAL_APP" (or Rust-Shyper's spelling
  *                             "VM_T_BARE_MATEL_APP")
  *   cmdline                   string, at most VM_CMDLINE_SIZE-1 bytes

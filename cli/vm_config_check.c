@@ -288,8 +288,8 @@ typedef void (*cfg_check_fn)(const struct vm_config_spec *cfg, unsigned index,
 
 struct emu_rule {
     bool supported; /* on riscv64; the others are Rust-Shyper's aarch64 devices */
+    bool mvm_only;  /* the management VM's alone: the hypervisor refuses it in a guest VM */
     enum irq_use irq;
-    bool may_be_empty; /* base 0 and length 0 allowed: the device has no MMIO window */
     bool interrupt_controller;
     cfg_check_fn check_cfg;
 };
@@ -400,7 +400,7 @@ static const struct emu_rule emu_rules[] = {
     [EMU_DEVICE_T_VIRTIO_CONSOLE] = {.supported = true,
                                      .irq = IRQ_REQUIRED,
                                      .check_cfg = check_console_cfg},
-    [EMU_DEVICE_T_SHYPER] = {.supported = true, .irq = IRQ_REQUIRED, .may_be_empty = true},
+    [EMU_DEVICE_T_SHYPER] = {.supported = true, .mvm_only = true},
     [EMU_DEVICE_T_VIRTIO_BLK_MEDIATED] = {.supported = true,
                                           .irq = IRQ_REQUIRED,
                                           .check_cfg = check_blk_cfg},
@@ -448,11 +448,15 @@ static void check_emu_device(const struct vm_config_spec *cfg, unsigned index,
                      emu_device_type_name(dev->type));
         return;
     }
+    if (rule->mvm_only) {
+        field_path(path, emu_list_path, index, "type");
+        config_error(diag, path, "\"%s\" is the MVM's device; a guest VM cannot have one",
+                     emu_device_type_name(dev->type));
+        return;
+    }
     check_emu_irq(dev, index, rule, diag);
     if (rule->check_cfg)
         rule->check_cfg(cfg, index, diag);
-    if (rule->may_be_empty && dev->base_ipa == 0 && dev->length == 0)
-        return;
     if (check_nonempty(emu_list_path, index, dev->length, diag)) {
         field_path(path, emu_list_path, index, "length");
         add_range(set, RANGE_EMU, index, dev->base_ipa, dev->length, path, diag);

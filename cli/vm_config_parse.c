@@ -29,6 +29,7 @@ static const char *const dtb_keys[] = {
 static const char vm_type_freertos[] = "VM_T_FREERTOS";
 
 #define TYPE_NAME_SIZE 64 /* longest "type" string looked up */
+#define ASCII_DEL      0x7f
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -39,8 +40,12 @@ static void check_name(const char *path, const char *name, struct config_diag *d
         return;
     }
     for (const char *p = name; *p; p++) {
-        if ((unsigned char)*p < ' ' || *p == 0x7f) {
+        if ((unsigned char)*p < ' ' || *p == ASCII_DEL) {
             config_error(diag, path, "contains a control character");
+            return;
+        }
+        if ((unsigned char)*p > ASCII_DEL) { /* the hypervisor takes printable ASCII only */
+            config_error(diag, path, "contains a non-ASCII character");
             return;
         }
     }

@@ -109,12 +109,16 @@ static struct vcpu *pick(struct pcpu *pcpu)
 static u64 earliest_deadline(struct pcpu *pcpu)
 {
     u64 deadline = pcpu->slice_end ? pcpu->slice_end : NO_DEADLINE;
+    u64 now = time_now();
 
     for (struct vcpu *v = pcpu->runq; v; v = v->rq_next) {
-        /* A loaded vCPU's own (Sstc) timer needs no help from the host timer. */
-        if (v == pcpu->current && v->timer_deadline == NO_DEADLINE)
-            continue;
         u64 d = arch_vcpu_timer_deadline(v);
+        /* A vCPU's own (Sstc) timer needs no help from the host timer while it is loaded,
+         * nor once it has passed: the interrupt is pending in its saved state, which
+         * refresh() sees.  Arming the host timer in the past would keep interrupting the
+         * loaded vCPU before it ran a single instruction, until its slice ended. */
+        if (v->timer_deadline == NO_DEADLINE && (v == pcpu->current || d <= now))
+            continue;
         if (v->state == VCPU_STARTED || v->state == VCPU_SUSPENDED)
             deadline = MIN(deadline, d);
     }

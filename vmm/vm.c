@@ -386,6 +386,7 @@ static void stop_all_vcpus(struct vm *vm)
 {
     for (u32 i = 0; i < vm->nr_vcpus; i++)
         pcpu_call(vm->vcpus[i].hartid, stop_vcpu_here, &vm->vcpus[i], true);
+    vm_console_flush(vm); /* a prompt left half-written must not prefix the next boot's line */
 }
 
 /* Under the lifecycle lock. */

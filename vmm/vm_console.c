@@ -27,6 +27,18 @@ void vm_console_write(struct vm *vm, const char *buf, u64 len)
     spin_unlock(&vm->lock);
 }
 
+void vm_console_flush(struct vm *vm)
+{
+    spin_lock(&vm->lock);
+    if (vm->console.len) {
+        if (vm->console.len == VM_CONSOLE_LINE_MAX)
+            vm->console.len--;
+        vm->console.line[vm->console.len++] = '\n';
+        flush_line(vm);
+    }
+    spin_unlock(&vm->lock);
+}
+
 int vm_console_getc(struct vm *vm)
 {
     return vm->id == 0 ? console_getc() : -1;

@@ -43,11 +43,15 @@ check guide_example 0 'VM "guest-os-1" (VM_T_LINUX)' \
     -- vm config --check "$here/vm1_config_riscv.json"
 check guide_example_warns 0 'warning: image.ramdisk_filename: "initrd.gz" is not loaded' \
     -- vm config --check "$here/vm1_config_riscv.json"
-check example_vm1 0 "virtio_console@40001000" -- vm config --check "$examples/vm1.json"
-check example_vm2 0 "peer VM 0 at 0x40002000" -- vm config --check "$examples/vm2.json"
+check example_vm1 0 "ramdisk   initrd.gz at 0x8c000000" -- vm config --check "$examples/vm1.json"
+check example_vm2 0 'VM "guest-os-2" (VM_T_LINUX)' -- vm config --check "$examples/vm2.json"
+check example_vm2_shares 0 "harts     0b0010 (1 vCPU), master hart 1" \
+    -- vm config --check "$examples/vm2.json"
 check four_harts 2 "selects hart 4, but the machine has 4 harts (0..3)" \
-    -- vm config --check --harts 4 <(sed 's/0b0110/0b10010/' "$examples/vm1.json")
+    -- vm config --check --harts 4 <(sed 's/"0b0010"/"0b10000"/; s/"master": 1/"master": 4/' \
+    "$examples/vm1.json")
 check bad_harts_option 2 "--harts needs a number in 1..8" -- vm config --check --harts 9 x.json
+check harts_without_check 2 "--harts goes with --check" -- vm config --harts 4 x.json
 
 bad=$here/bad_vm.json
 check bad_dtb 2 \
@@ -71,16 +75,20 @@ check missing_file 2 "nonexistent.json: No such file or directory" \
     -- vm config --check "$tmp/nonexistent.json"
 check missing_arg 2 "missing <file.json>" -- vm config --check
 
-check config_unavailable 3 \
-    "not available: the kernel module interface is not implemented yet" \
-    -- vm config "$examples/vm1.json"
+no_module="shyper: cannot open /dev/shyper: No such file or directory"
+no_module+=" (is shyper.ko loaded? try insmod /root/shyper.ko)"
+check config_no_module 3 "$no_module" -- vm config "$examples/vm1.json"
 check config_invalid_first 2 "3 errors" -- vm config "$bad"
-check boot_unavailable 3 "shyper vm boot: not available" -- vm boot 1
+check boot_no_module 3 "$no_module" -- vm boot 1
 check boot_bad_id 2 "'x' is not a VM id (0..7)" -- vm boot x
 check boot_id_range 2 "'8' is not a VM id (0..7)" -- vm boot 8
-check reboot_force 3 "not available" -- vm reboot -f 1
+check reboot_force 3 "$no_module" -- vm reboot -f 1
 check remove_no_force 2 "unknown option '-f'" -- vm remove -f 1
-check list_unavailable 3 "not available" -- vm list
+check list_no_module 3 "$no_module" -- vm list
+check info_no_module 3 "$no_module" -- vm info 1
+check stats_no_module 3 "$no_module" -- vm stats 1
+check system_info_no_module 3 "$no_module" -- system info
+check system_info_args 2 "unexpected argument 'x'" -- system info x
 check list_args 2 "unexpected argument '1'" -- vm list 1
 
 check daemon_check 0 "2 mediated disks" -- system daemon --check "$examples/mediated-cfg.json"
@@ -89,7 +97,8 @@ check daemon_guide 0 "[2] /root/vm0_busybox.img" \
 printf '{ "mediated": ["/a", "/a"] }\n' >"$tmp/dup.json"
 check daemon_duplicate 2 'error: mediated[1]: "/a" is already mediated[0]' \
     -- system daemon --check "$tmp/dup.json"
-check daemon_unavailable 3 "shyper system daemon: not available" -- system daemon
+check daemon_no_module 3 "$no_module" -- system daemon
+check daemon_file_no_module 3 "$no_module" -- system daemon "$examples/mediated-cfg.json"
 
 echo "$passed passed, $failed failed"
 [ -z "$results" ] || echo "$passed $failed" >"$results"

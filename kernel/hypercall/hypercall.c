@@ -71,7 +71,14 @@ enum hc_result hc_vm_arg(u64 id, struct vm **vm)
 
 enum hc_result hc_from_errno(int err)
 {
-    if (!err)
+    switch (err) {
+    case 0:
         return HC_OK;
-    return err == -ENOMEM ? HC_FAILED : HC_INVALID_PARAM;
+    case -ENOMEM:
+        return HC_FAILED;
+    case -ENOSYS: /* e.g. a device type this hypervisor cannot emulate */
+        return HC_NOT_SUPPORTED;
+    default:
+        return HC_INVALID_PARAM;
+    }
 }

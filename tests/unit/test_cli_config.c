@@ -186,11 +186,15 @@ TEST(cli_config_examples_are_clean)
 {
     EXPECT_TRUE(load_fixture("cli/examples/vm1.json"));
     EXPECT_EQ(diag.count, 0);
-    EXPECT_EQ(vm_cpu_harts(&cfg.cpu), 0x6);
-    EXPECT_EQ(cfg.emu_devices[3].cfg_list[1], 0x40001000);
+    EXPECT_EQ(vm_cpu_harts(&cfg.cpu), 0x2);
+    EXPECT_STR_EQ(cfg.image.ramdisk_filename, "initrd.gz");
+    EXPECT_EQ(cfg.image.ramdisk_load_ipa, 0x8c000000);
+    EXPECT_EQ(cfg.emu_device_count, 1);
+    EXPECT_EQ(cfg.emu_devices[0].type, EMU_DEVICE_T_PLIC);
     EXPECT_TRUE(load_fixture("cli/examples/vm2.json"));
     EXPECT_EQ(diag.count, 0);
-    EXPECT_EQ(cfg.emu_devices[3].cfg_list[1], 0x40002000);
+    EXPECT_STR_EQ(cfg.name, "guest-os-2");
+    EXPECT_EQ(vm_cpu_harts(&cfg.cpu), 0x2); /* shared with vm1.json's guest */
 }
 
 TEST(cli_config_base_is_clean)

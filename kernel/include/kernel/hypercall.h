@@ -18,7 +18,7 @@ struct vm;
 /* Outcomes; each is one SBI error code. */
 enum hc_result {
     HC_OK,
-    HC_NOT_SUPPORTED,   /* no such group or function */
+    HC_NOT_SUPPORTED,   /* no such group or function; a device type that is not emulated */
     HC_DENIED,          /* not VM 0; or (BOOT, REBOOT) the VM's images are incomplete */
     HC_INVALID_PARAM,   /* bad id, size, state transition or configuration */
     HC_INVALID_ADDRESS, /* a buffer is not entirely inside the caller's RAM */

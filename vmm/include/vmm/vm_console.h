@@ -17,6 +17,8 @@ struct vm_console {
 };
 
 void vm_console_write(struct vm *vm, const char *buf, u64 len);
+/* Ends a partly written line of a VM that stopped (adds the newline it never wrote). */
+void vm_console_flush(struct vm *vm);
 /* A character of console input for the VM, or -1 (only VM 0 reads the console). */
 int vm_console_getc(struct vm *vm);
 
