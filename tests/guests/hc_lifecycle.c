@@ -283,7 +283,7 @@ static void check_create_refused(u64 f0)
         {"hc-create-unknown-irq", unknown_irq, SBI_ERR_INVALID_PARAM},
         {"hc-create-device-over-ram", device_over_ram, SBI_ERR_INVALID_PARAM},
         {"hc-create-shyper-device", shyper_device, SBI_ERR_INVALID_PARAM},
-        {"hc-create-unknown-device", unknown_device, SBI_ERR_INVALID_PARAM},
+        {"hc-create-unknown-device", unknown_device, SBI_ERR_NOT_SUPPORTED},
         {"hc-create-too-much-ram", too_much_ram, SBI_ERR_FAILED},
     };
     for (u32 i = 0; i < ARRAY_SIZE(bad); i++) {
