@@ -6,22 +6,12 @@
 #include <kernel/log.h>
 #include <vmm/vm.h>
 
-/* The trapping instruction, from htinst or, failing that, from guest memory. */
-static int trapping_insn(struct vcpu *vcpu, u32 *insn, u8 *len)
+/* The trapping instruction read from guest code at pc, for CPUs that leave htinst 0.  Out
+ * of line, so that the common case (htinst) does not pay for its saved registers. */
+static __attribute__((noinline)) int fetch_insn(u64 pc, u32 *insn, u8 *len)
 {
-    u64 htinst = csr_read(htinst);
-    u64 pc = vcpu->arch.regs.sepc;
     u16 lo, hi;
 
-    switch (htinst_classify(htinst)) {
-    case HTINST_TRANSFORMED:
-        *insn = htinst_to_insn(htinst, len);
-        return 0;
-    case HTINST_PSEUDO:
-        return -EINVAL; /* the guest's page tables point at the device */
-    case HTINST_NONE:
-        break;
-    }
     if (guest_fetch_u16(pc, &lo))
         return -EFAULT;
     if ((lo & 3) != 3) {
@@ -34,6 +24,23 @@ static int trapping_insn(struct vcpu *vcpu, u32 *insn, u8 *len)
     *insn = lo | ((u32)hi << 16);
     *len = 4;
     return 0;
+}
+
+/* The trapping instruction, from htinst or, failing that, from guest memory. */
+static int trapping_insn(struct vcpu *vcpu, u32 *insn, u8 *len)
+{
+    u64 htinst = csr_read(htinst);
+
+    switch (htinst_classify(htinst)) {
+    case HTINST_TRANSFORMED:
+        *insn = htinst_to_insn(htinst, len);
+        return 0;
+    case HTINST_PSEUDO:
+        return -EINVAL; /* the guest's page tables point at the device */
+    case HTINST_NONE:
+        break;
+    }
+    return fetch_insn(vcpu->arch.regs.sepc, insn, len);
 }
 
 void mmio_exit_handle(struct vcpu *vcpu, struct mmio_dev *dev, gpaddr_t gpa, u64 cause)
@@ -54,7 +61,8 @@ void mmio_exit_handle(struct vcpu *vcpu, struct mmio_dev *dev, gpaddr_t gpa, u64
     if (!IS_ALIGNED(gpa, mi.width) || offset + mi.width > dev->size) {
         err = -EINVAL;
     } else if (mi.store) {
-        err = dev->ops->write(dev, vcpu, offset, mi.width, mmio_extend(regs->x[mi.reg], mi.width, false));
+        err = dev->ops->write(dev, vcpu, offset, mi.width,
+                              mmio_extend(regs->x[mi.reg], mi.width, false));
     } else {
         u64 value = 0;
         err = dev->ops->read(dev, vcpu, offset, mi.width, &value);
@@ -62,7 +70,8 @@ void mmio_exit_handle(struct vcpu *vcpu, struct mmio_dev *dev, gpaddr_t gpa, u64
             regs->x[mi.reg] = mmio_extend(value, mi.width, mi.sign_extend);
     }
     if (err) {
-        guest_inject_exception(vcpu, is_store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, csr_read(stval));
+        guest_inject_exception(vcpu, is_store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS,
+                               csr_read(stval));
         return;
     }
     regs->sepc += len;

@@ -17,7 +17,7 @@ static void bench_call(const char *name, unsigned long eid, unsigned long fid, u
     u64 base = BENCH_SBI_LOOP("nop", ITERATIONS, eid, fid, arg);
     u64 op = BENCH_SBI_LOOP("ecall", ITERATIONS, eid, fid, arg);
 
-    bench_report(name, op, base, ITERATIONS);
+    bench_report(name, op, base, ITERATIONS, BENCH_SBI_LOOP_INSNS + 1);
 }
 
 int main(unsigned long hartid, unsigned long dtb)
