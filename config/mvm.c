@@ -15,15 +15,15 @@
 #define MVM_RAM_SIZE MIB(512)
 
 /* QEMU virt devices (hw/riscv/virt.c) */
-#define VIRT_PLIC_BASE 0x0c000000UL
-#define VIRT_PLIC_SIZE 0x600000UL
-#define VIRT_RTC_BASE 0x101000UL
-#define VIRT_UART_BASE 0x10000000UL
-#define VIRT_VIRTIO_BASE 0x10001000UL
+#define VIRT_PLIC_BASE    0x0c000000UL
+#define VIRT_PLIC_SIZE    0x600000UL
+#define VIRT_RTC_BASE     0x101000UL
+#define VIRT_UART_BASE    0x10000000UL
+#define VIRT_VIRTIO_BASE  0x10001000UL
 #define VIRT_VIRTIO_SLOTS 8
-#define VIRT_MMIO_PAGE 0x1000UL
-#define VIRT_UART_IRQ 10
-#define VIRT_RTC_IRQ 11
+#define VIRT_MMIO_PAGE    0x1000UL
+#define VIRT_UART_IRQ     10
+#define VIRT_RTC_IRQ      11
 /* The hypervisor's notification interrupt (vm_notify.h), a source of the vPLIC only;
  * 69 as in Rust-Shyper. */
 #define MVM_SHYPER_IRQ 69
@@ -41,13 +41,14 @@ const struct vm_config vm_static_configs[] = {
         .master = 0,
         .mem = {{.ipa = MVM_RAM_BASE, .size = MVM_RAM_SIZE, .identity = true}},
         .nr_mem = 1,
-        .emu = {{.name = "plic", .type = EMU_DEV_PLIC, .base = VIRT_PLIC_BASE,
-                 .size = VIRT_PLIC_SIZE},
-                {.name = "shyper", .type = EMU_DEV_SHYPER, .irq = MVM_SHYPER_IRQ}},
+        .emu =
+            {{.name = "plic", .type = EMU_DEV_PLIC, .base = VIRT_PLIC_BASE, .size = VIRT_PLIC_SIZE},
+             {.name = "shyper", .type = EMU_DEV_SHYPER, .irq = MVM_SHYPER_IRQ}},
         .nr_emu = 2,
         .pt = {{.ipa = VIRT_UART_BASE, .pa = VIRT_UART_BASE, .size = VIRT_MMIO_PAGE},
                {.ipa = VIRT_RTC_BASE, .pa = VIRT_RTC_BASE, .size = VIRT_MMIO_PAGE},
-               {.ipa = VIRT_VIRTIO_BASE, .pa = VIRT_VIRTIO_BASE,
+               {.ipa = VIRT_VIRTIO_BASE,
+                .pa = VIRT_VIRTIO_BASE,
                 .size = VIRT_VIRTIO_SLOTS * VIRT_MMIO_PAGE}},
         .nr_pt = 3,
         .pt_irqs = {1, 2, 3, 4, 5, 6, 7, 8, VIRT_UART_IRQ, VIRT_RTC_IRQ},

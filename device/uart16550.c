@@ -1,10 +1,10 @@
 /* NS16550A polled driver (see uart16550.h).  Firmware has programmed the baud rate. */
 #include <device/uart16550.h>
 
-#define UART_THR 0
-#define UART_RBR 0
-#define UART_LSR 5
-#define UART_LSR_DR 0x01
+#define UART_THR      0
+#define UART_RBR      0
+#define UART_LSR      5
+#define UART_LSR_DR   0x01
 #define UART_LSR_THRE 0x20
 
 static volatile u8 *uart_base;

@@ -47,12 +47,13 @@ static void memory_init(void)
     u64 bitmap_bytes = ALIGN_UP(PAGE_POOL_BITMAP_BYTES(nr_pages), PAGE_SIZE);
 
     page_pool_init(&system_pool, platform.ram_base, nr_pages, bitmap);
-    page_pool_reserve(&system_pool, platform.ram_base, (u64)bitmap + bitmap_bytes - platform.ram_base);
+    page_pool_reserve(&system_pool, platform.ram_base,
+                      (u64)bitmap + bitmap_bytes - platform.ram_base);
     for (u32 i = 0; i < platform.nr_reserved; i++)
         page_pool_reserve(&system_pool, platform.reserved[i].base, platform.reserved[i].size);
     log_info("memory: %lu MiB at 0x%lx, hypervisor 0x%lx-0x%lx, %lu MiB free",
-             platform.ram_size >> 20, platform.ram_base, (u64)__image_start, (u64)bitmap + bitmap_bytes,
-             (page_pool_free_pages(&system_pool) << PAGE_SHIFT) >> 20);
+             platform.ram_size >> 20, platform.ram_base, (u64)__image_start,
+             (u64)bitmap + bitmap_bytes, (page_pool_free_pages(&system_pool) << PAGE_SHIFT) >> 20);
 }
 
 static void create_static_vms(void)

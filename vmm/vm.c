@@ -134,7 +134,8 @@ static int alloc_region(struct vm *vm, const struct vm_mem_region_config *rc)
     if (rc->identity) {
         pa = page_pool_alloc_at(&system_pool, rc->ipa, pages) ? rc->ipa : 0;
     } else {
-        for (u64 align = region_alignment(rc->ipa, rc->size); !pa && align >= PAGE_SIZE; align >>= 9)
+        for (u64 align = region_alignment(rc->ipa, rc->size); !pa && align >= PAGE_SIZE;
+             align >>= 9)
             pa = page_pool_alloc(&system_pool, pages, MAX(align, PAGE_SIZE));
     }
     if (!pa)

@@ -6,7 +6,8 @@
 static void flush_line(struct vm *vm)
 {
     char out[VM_CONSOLE_LINE_MAX + 16];
-    int n = snprintf(out, sizeof(out), "[vm%u] %.*s", vm->id, (int)vm->console.len, vm->console.line);
+    int n =
+        snprintf(out, sizeof(out), "[vm%u] %.*s", vm->id, (int)vm->console.len, vm->console.line);
 
     console_write(out, MIN((size_t)n, sizeof(out) - 1));
     vm->console.len = 0;

@@ -2,12 +2,12 @@
 #include <arch/insn_decode.h>
 #include <kernel/errno.h>
 
-#define OPCODE_LOAD 0x03
-#define OPCODE_STORE 0x23
-#define RVC_QUADRANT0 0
-#define RVC_QUADRANT2 2
+#define OPCODE_LOAD    0x03
+#define OPCODE_STORE   0x23
+#define RVC_QUADRANT0  0
+#define RVC_QUADRANT2  2
 #define RVC_ZCB_FUNCT3 4
-#define X_SP 2
+#define X_SP           2
 
 static unsigned bits(u32 v, unsigned hi, unsigned lo)
 {

@@ -4,11 +4,11 @@
 #include <kernel/log.h>
 #include <kernel/platform.h>
 
-#define PLIC_PRIORITY(irq) (0x0 + 4 * (irq))
-#define PLIC_ENABLE(ctx) (0x2000 + 0x80 * (ctx))
-#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx) (0x200000 + 0x1000 * (ctx) + 4)
-#define PLIC_MAX_SOURCES 1024
+#define PLIC_PRIORITY(irq)   (0x0 + 4 * (irq))
+#define PLIC_ENABLE(ctx)     (0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx)  (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)      (0x200000 + 0x1000 * (ctx) + 4)
+#define PLIC_MAX_SOURCES     1024
 #define PLIC_ROUTED_PRIORITY 1
 
 static volatile u32 *reg(u64 off)

@@ -12,10 +12,7 @@ struct sbiret sbi_ecall(unsigned long eid, unsigned long fid, unsigned long a0, 
     register unsigned long r6 __asm__("a6") = fid;
     register unsigned long r7 __asm__("a7") = eid;
 
-    __asm__ volatile("ecall"
-                     : "+r"(r0), "+r"(r1)
-                     : "r"(r2), "r"(r3), "r"(r6), "r"(r7)
-                     : "memory");
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r6), "r"(r7) : "memory");
     return (struct sbiret){.error = (long)r0, .value = (long)r1};
 }
 

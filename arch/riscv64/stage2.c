@@ -3,26 +3,26 @@
 #include <kernel/errno.h>
 #include <string.h>
 
-#define PTE_V (1UL << 0)
-#define PTE_R (1UL << 1)
-#define PTE_W (1UL << 2)
-#define PTE_X (1UL << 3)
-#define PTE_U (1UL << 4)
-#define PTE_A (1UL << 6)
-#define PTE_D (1UL << 7)
-#define PTE_LEAF (PTE_R | PTE_W | PTE_X)
+#define PTE_V         (1UL << 0)
+#define PTE_R         (1UL << 1)
+#define PTE_W         (1UL << 2)
+#define PTE_X         (1UL << 3)
+#define PTE_U         (1UL << 4)
+#define PTE_A         (1UL << 6)
+#define PTE_D         (1UL << 7)
+#define PTE_LEAF      (PTE_R | PTE_W | PTE_X)
 #define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK (((1UL << 44) - 1) << PTE_PPN_SHIFT)
-#define PA_LIMIT (1UL << 56) /* what the 44-bit PPN of a PTE can address */
+#define PTE_PPN_MASK  (((1UL << 44) - 1) << PTE_PPN_SHIFT)
+#define PA_LIMIT      (1UL << 56) /* what the 44-bit PPN of a PTE can address */
 
-#define LEVELS 3
-#define ROOT_LEVEL (LEVELS - 1)
-#define ROOT_PAGES 4
+#define LEVELS            3
+#define ROOT_LEVEL        (LEVELS - 1)
+#define ROOT_PAGES        4
 #define ENTRIES_PER_TABLE 512
-#define ROOT_ENTRIES (ENTRIES_PER_TABLE * ROOT_PAGES)
+#define ROOT_ENTRIES      (ENTRIES_PER_TABLE * ROOT_PAGES)
 #define HGATP_MODE_SV39X4 (8UL << 60)
-#define HGATP_VMID_SHIFT 44
-#define HGATP_VMID_BITS 14
+#define HGATP_VMID_SHIFT  44
+#define HGATP_VMID_BITS   14
 
 typedef u64 pte_t;
 

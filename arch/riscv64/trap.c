@@ -106,14 +106,14 @@ extern const struct fixup __fixup_start[], __fixup_end[];
 
 static void dump_regs(const struct guest_regs *r)
 {
-    static const char *const names[32] = {
-        "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-        "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-        "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+    static const char *const names[32] = {"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+                                          "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+                                          "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+                                          "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 
     for (int i = 1; i < 32; i += 2)
-        console_printf("  %-4s %016lx  %-4s %016lx\n", names[i], r->x[i], i + 1 < 32 ? names[i + 1] : "",
-                       i + 1 < 32 ? r->x[i + 1] : 0);
+        console_printf("  %-4s %016lx  %-4s %016lx\n", names[i], r->x[i],
+                       i + 1 < 32 ? names[i + 1] : "", i + 1 < 32 ? r->x[i + 1] : 0);
 }
 
 /* A trap taken in HS-mode: an expected fault with a fixup, or a hypervisor bug. */

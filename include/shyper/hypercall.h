@@ -30,10 +30,10 @@ typedef uint64_t shyper_u64;
 
 #define SHYPER_ABI_VERSION 0x00010000 /* major << 16 | minor */
 
-#define SHYPER_EID_BASE 0x0A000000UL
+#define SHYPER_EID_BASE   0x0A000000UL
 #define SHYPER_EID(group) (SHYPER_EID_BASE | ((unsigned long)(group) << 8))
-#define SHYPER_EID_MIN SHYPER_EID(SHYPER_GROUP_SYSTEM)
-#define SHYPER_EID_MAX SHYPER_EID(SHYPER_GROUP_NOTIFY)
+#define SHYPER_EID_MIN    SHYPER_EID(SHYPER_GROUP_SYSTEM)
+#define SHYPER_EID_MAX    SHYPER_EID(SHYPER_GROUP_NOTIFY)
 
 enum shyper_group {
     SHYPER_GROUP_SYSTEM = 0,
@@ -57,7 +57,7 @@ enum shyper_vmm_fn {
     /* a0 = ipa of struct shyper_vm_info[], a1 = array bytes -> count; an array too small
      * for every VM: SBI_ERR_INVALID_PARAM with a1 = the count (nothing written) */
     SHYPER_VMM_LIST = 1,
-    SHYPER_VMM_GET_INFO = 2,  /* a0 = vm id, a1 = ipa of struct shyper_vm_info, a2 = its size */
+    SHYPER_VMM_GET_INFO = 2, /* a0 = vm id, a1 = ipa of struct shyper_vm_info, a2 = its size */
     /* a0 = vm id: CONFIGURED or STOPPED -> RUNNING (from STOPPED with RAM cleared and the
      * images restored); SBI_ERR_DENIED while the images are not completely loaded */
     SHYPER_VMM_BOOT = 3,
@@ -94,12 +94,12 @@ enum shyper_notify_fn {
 
 /* ------------------------------------------------------------------ structures */
 
-#define SHYPER_NAME_MAX 32
-#define SHYPER_REASON_MAX 96
+#define SHYPER_NAME_MAX    32
+#define SHYPER_REASON_MAX  96
 #define SHYPER_CMDLINE_MAX 1024
-#define SHYPER_MAX_MEM 8
-#define SHYPER_MAX_DEVS 16
-#define SHYPER_MAX_PT 16
+#define SHYPER_MAX_MEM     8
+#define SHYPER_MAX_DEVS    16
+#define SHYPER_MAX_PT      16
 #define SHYPER_MAX_PT_IRQS 64
 #define SHYPER_DEV_CFG_MAX 16
 
@@ -129,14 +129,14 @@ struct shyper_system_info {
     shyper_u64 free_pages;
     shyper_u32 nr_vms;
     shyper_u32 max_vms;
-    shyper_u64 vmid_mask;   /* VM ids in use */
-    shyper_u64 irq_owned;   /* how many physical interrupt sources VMs own */
+    shyper_u64 vmid_mask; /* VM ids in use */
+    shyper_u64 irq_owned; /* how many physical interrupt sources VMs own */
 };
 
 struct shyper_vm_info {
     shyper_u32 id;
-    shyper_u32 state;    /* enum shyper_vm_state */
-    shyper_u32 os;       /* 0 Linux, 1 bare metal */
+    shyper_u32 state; /* enum shyper_vm_state */
+    shyper_u32 os;    /* 0 Linux, 1 bare metal */
     shyper_u32 nr_vcpus;
     shyper_u64 hart_mask;
     shyper_u64 mem_bytes;
@@ -231,8 +231,8 @@ struct shyper_msg {
 struct shyper_msg_ring {
     shyper_u32 nr_slots; /* set by the hypervisor at registration */
     shyper_u32 dropped;
-    shyper_u32 head;     /* written by the hypervisor */
-    shyper_u32 tail;     /* written by the MVM */
+    shyper_u32 head; /* written by the hypervisor */
+    shyper_u32 tail; /* written by the MVM */
     struct shyper_msg slots[];
 };
 

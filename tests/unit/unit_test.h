@@ -28,7 +28,7 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 
 #define TEST(name)                                                                                 \
     static void test_##name(void);                                                                 \
-    __attribute__((constructor)) static void register_##name(void)                                \
+    __attribute__((constructor)) static void register_##name(void)                                 \
     {                                                                                              \
         unit_register(#name, test_##name);                                                         \
     }                                                                                              \
@@ -37,7 +37,7 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 #define EXPECT_TRUE(cond)                                                                          \
     do {                                                                                           \
         if (!(cond))                                                                               \
-            unit_fail(__FILE__, __LINE__, "expected %s", #cond);                                  \
+            unit_fail(__FILE__, __LINE__, "expected %s", #cond);                                   \
     } while (0)
 
 #define EXPECT_EQ(a, b)                                                                            \
@@ -52,7 +52,7 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
     do {                                                                                           \
         const char *__a = (a), *__b = (b);                                                         \
         if (!__a || !__b || strcmp(__a, __b))                                                      \
-            unit_fail(__FILE__, __LINE__, "\"%s\" != \"%s\"", __a ? __a : "(null)",               \
+            unit_fail(__FILE__, __LINE__, "\"%s\" != \"%s\"", __a ? __a : "(null)",                \
                       __b ? __b : "(null)");                                                       \
     } while (0)
 
@@ -60,7 +60,7 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
     do {                                                                                           \
         const char *__h = (haystack), *__n = (needle);                                             \
         if (!__h || !strstr(__h, __n))                                                             \
-            unit_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", __h ? __h : "(null)", \
+            unit_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", __h ? __h : "(null)",  \
                       __n);                                                                        \
     } while (0)
 

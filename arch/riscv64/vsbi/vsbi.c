@@ -6,7 +6,7 @@
 #define SBI_ECALL_LEN 4
 
 static const struct vsbi_extension *const extensions[] = {
-    &vsbi_ext_base, &vsbi_ext_time, &vsbi_ext_ipi,  &vsbi_ext_rfence,    &vsbi_ext_hsm,
+    &vsbi_ext_base, &vsbi_ext_time, &vsbi_ext_ipi,    &vsbi_ext_rfence,    &vsbi_ext_hsm,
     &vsbi_ext_srst, &vsbi_ext_dbcn, &vsbi_ext_legacy, &vsbi_ext_hypercall,
 };
 

@@ -2,7 +2,7 @@
 #include <arch/vsbi.h>
 
 /* Implementation id: not assigned by the SBI spec; 0x5348 is "SH". */
-#define SHYPER_SBI_IMPL_ID 0x5348
+#define SHYPER_SBI_IMPL_ID      0x5348
 #define SHYPER_SBI_IMPL_VERSION 0x00010000 /* 1.0 */
 
 static enum vsbi_result base_handler(struct vcpu *vcpu, const struct vsbi_call *call,

@@ -49,9 +49,11 @@ static enum vsbi_result rfence_handler(struct vcpu *vcpu, const struct vsbi_call
                                        struct sbiret *ret)
 {
     struct vm *vm = vcpu->vm;
-    struct rfence_req req = {
-        .vm = vm, .fid = call->fid, .start = call->args[2], .size = call->args[3],
-        .asid = call->args[4]};
+    struct rfence_req req = {.vm = vm,
+                             .fid = call->fid,
+                             .start = call->args[2],
+                             .size = call->args[3],
+                             .asid = call->args[4]};
     u64 targets;
 
     if (call->fid > SBI_RFENCE_SFENCE_VMA_ASID)
@@ -59,8 +61,7 @@ static enum vsbi_result rfence_handler(struct vcpu *vcpu, const struct vsbi_call
     ret->error = vsbi_hart_mask_to_vcpus(call->args[0], call->args[1], vm->nr_vcpus, &targets);
     if (ret->error)
         return VSBI_RETURN;
-    if (call->fid != SBI_RFENCE_FENCE_I && !full_flush(&req) &&
-        req.start + req.size < req.start) {
+    if (call->fid != SBI_RFENCE_FENCE_I && !full_flush(&req) && req.start + req.size < req.start) {
         ret->error = SBI_ERR_INVALID_ADDRESS;
         return VSBI_RETURN;
     }

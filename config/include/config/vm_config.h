@@ -10,13 +10,13 @@
 
 #include <kernel/types.h>
 
-#define VM_NAME_MAX 32          /* bytes, including the terminating NUL */
+#define VM_NAME_MAX        32 /* bytes, including the terminating NUL */
 #define VM_MAX_MEM_REGIONS 8
-#define VM_MAX_EMU_DEVS 16
-#define VM_MAX_PT_REGIONS 16
-#define VM_MAX_PT_IRQS 64
-#define VM_EMU_CFG_MAX 16
-#define VM_CMDLINE_MAX 1024
+#define VM_MAX_EMU_DEVS    16
+#define VM_MAX_PT_REGIONS  16
+#define VM_MAX_PT_IRQS     64
+#define VM_EMU_CFG_MAX     16
+#define VM_CMDLINE_MAX     1024
 
 /* config.harts: every hart the platform has (for test VMs that scale with -smp). */
 #define VM_HARTS_ALL (~0UL)
@@ -111,6 +111,9 @@ extern const u32 vm_static_config_count;
             ".popsection\n");                                                                      \
     extern const u8 _vm_image_##name##_start[], _vm_image_##name##_end[]
 
-#define VM_BLOB(name) {.start = _vm_image_##name##_start, .end = _vm_image_##name##_end}
+#define VM_BLOB(name)                                                                              \
+    {                                                                                              \
+        .start = _vm_image_##name##_start, .end = _vm_image_##name##_end                           \
+    }
 
 #endif

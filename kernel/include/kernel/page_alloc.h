@@ -11,11 +11,11 @@
 #include <kernel/types.h>
 
 struct page_pool {
-    paddr_t base;  /* address of page 0 */
-    u64 nr_pages;  /* pages covered by the bitmap */
-    u64 *bitmap;   /* bit set = page in use */
-    u64 nr_free;   /* pages currently free */
-    u64 hint;      /* search start for single pages: every page below it is used */
+    paddr_t base; /* address of page 0 */
+    u64 nr_pages; /* pages covered by the bitmap */
+    u64 *bitmap;  /* bit set = page in use */
+    u64 nr_free;  /* pages currently free */
+    u64 hint;     /* search start for single pages: every page below it is used */
     spinlock_t lock;
 };
 

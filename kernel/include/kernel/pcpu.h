@@ -27,14 +27,14 @@ struct pcpu {
     struct arch_pcpu arch; /* must stay first: trap entry uses it through tp */
     u32 hartid;
     bool online;
-    struct vcpu *current;   /* vCPU whose state is loaded on this hart, or NULL */
-    struct vcpu *runq;      /* vCPUs bound to this hart, linked by vcpu->rq_next */
-    u64 slice_end;          /* time at which the running vCPU is preempted (0: none) */
-    u64 timer_deadline;     /* host timer currently programmed (~0: none) */
+    struct vcpu *current; /* vCPU whose state is loaded on this hart, or NULL */
+    struct vcpu *runq;    /* vCPUs bound to this hart, linked by vcpu->rq_next */
+    u64 slice_end;        /* time at which the running vCPU is preempted (0: none) */
+    u64 timer_deadline;   /* host timer currently programmed (~0: none) */
     spinlock_t call_lock;
     struct pcpu_call calls[PCPU_CALL_QUEUE];
     u32 call_head, call_tail;
-    bool need_resched;      /* set by calls that changed which vCPU should run */
+    bool need_resched; /* set by calls that changed which vCPU should run */
 };
 
 extern struct pcpu pcpus[MAX_HARTS];

@@ -9,9 +9,9 @@
 #include <kernel/types.h>
 
 #define PLATFORM_MAX_RESERVED 8
-#define PLATFORM_ISA_MAX 512
-#define PLATFORM_FDT_MAX KIB(64)
-#define PLATFORM_CBOZ_MAX 256
+#define PLATFORM_ISA_MAX      512
+#define PLATFORM_FDT_MAX      KIB(64)
+#define PLATFORM_CBOZ_MAX     256
 
 struct platform_region {
     paddr_t base;
@@ -36,8 +36,8 @@ struct platform {
     u32 uart_reg_shift;
     u32 uart_irq;
     bool has_sstc;
-    u64 cboz_block_size; /* Zicboz cache-block size, 0 without Zicboz */
-    char isa[PLATFORM_ISA_MAX]; /* riscv,isa of the boot hart */
+    u64 cboz_block_size;                   /* Zicboz cache-block size, 0 without Zicboz */
+    char isa[PLATFORM_ISA_MAX];            /* riscv,isa of the boot hart */
     u8 fdt[PLATFORM_FDT_MAX] __aligned(8); /* copy of the host device tree */
 };
 

@@ -3,8 +3,8 @@
  * 32 MiB of RAM at 0x90000000, a scratch MMIO device for the MMIO tests (its doorbell
  * raises TEST_SCRATCH_IRQ) and a vPLIC.
  */
-#include <config/vm_config.h>
 #include "test_layout.h"
+#include <config/vm_config.h>
 
 VM_IMAGE(vm0, VM0_IMAGE);
 
@@ -17,9 +17,14 @@ const struct vm_config vm_static_configs[] = {
         .harts = VM_HARTS_ALL,
         .mem = {{.ipa = TEST_RAM_BASE, .size = TEST_RAM_SIZE}},
         .nr_mem = 1,
-        .emu = {{.name = "scratch", .type = EMU_DEV_SCRATCH, .base = TEST_SCRATCH_BASE,
-                 .size = TEST_SCRATCH_SIZE, .irq = TEST_SCRATCH_IRQ},
-                {.name = "plic", .type = EMU_DEV_PLIC, .base = TEST_VPLIC_BASE,
+        .emu = {{.name = "scratch",
+                 .type = EMU_DEV_SCRATCH,
+                 .base = TEST_SCRATCH_BASE,
+                 .size = TEST_SCRATCH_SIZE,
+                 .irq = TEST_SCRATCH_IRQ},
+                {.name = "plic",
+                 .type = EMU_DEV_PLIC,
+                 .base = TEST_VPLIC_BASE,
                  .size = TEST_VPLIC_SIZE}},
         .nr_emu = 2,
     },

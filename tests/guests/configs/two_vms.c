@@ -3,8 +3,8 @@
  * 0x90000000 of its own guest-physical space.  Used by the containment tests: VM 1
  * misbehaves, VM 0 watches and must keep running.
  */
-#include <config/vm_config.h>
 #include "test_layout.h"
+#include <config/vm_config.h>
 
 VM_IMAGE(vm0, VM0_IMAGE);
 VM_IMAGE(vm1, VM1_IMAGE);

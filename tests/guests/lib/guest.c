@@ -3,10 +3,10 @@
 #include <kernel/log.h>
 #include <string.h>
 
-#define SBI_DBCN_WRITE 0
-#define SBI_SRST_RESET 0
-#define SRST_SHUTDOWN 0
-#define SRST_REASON_NONE 0
+#define SBI_DBCN_WRITE      0
+#define SBI_SRST_RESET      0
+#define SRST_SHUTDOWN       0
+#define SRST_REASON_NONE    0
 #define SRST_REASON_SYSFAIL 1
 
 static trap_hook_fn trap_hook;

@@ -12,28 +12,28 @@
 
 /* SBI ids and codes written out from the SBI 2.0 spec on purpose, not shared with the
  * hypervisor's headers: a wrong constant there must not pass its own conformance tests. */
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494D45
-#define SBI_EXT_IPI 0x735049
+#define SBI_EXT_BASE   0x10
+#define SBI_EXT_TIME   0x54494D45
+#define SBI_EXT_IPI    0x735049
 #define SBI_EXT_RFENCE 0x52464E43
-#define SBI_EXT_HSM 0x48534D
-#define SBI_EXT_SRST 0x53525354
-#define SBI_EXT_DBCN 0x4442434E
+#define SBI_EXT_HSM    0x48534D
+#define SBI_EXT_SRST   0x53525354
+#define SBI_EXT_DBCN   0x4442434E
 
-#define SBI_SUCCESS 0
-#define SBI_ERR_FAILED -1
-#define SBI_ERR_NOT_SUPPORTED -2
-#define SBI_ERR_INVALID_PARAM -3
-#define SBI_ERR_DENIED -4
-#define SBI_ERR_INVALID_ADDRESS -5
+#define SBI_SUCCESS               0
+#define SBI_ERR_FAILED            -1
+#define SBI_ERR_NOT_SUPPORTED     -2
+#define SBI_ERR_INVALID_PARAM     -3
+#define SBI_ERR_DENIED            -4
+#define SBI_ERR_INVALID_ADDRESS   -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
-#define SBI_ERR_ALREADY_STARTED -7
-#define SBI_ERR_ALREADY_STOPPED -8
+#define SBI_ERR_ALREADY_STARTED   -7
+#define SBI_ERR_ALREADY_STOPPED   -8
 
 #define CSR_SIE_SSIE (1UL << 1)
 #define CSR_SIE_STIE (1UL << 5)
 #define CSR_SIE_SEIE (1UL << 9)
-#define SSTATUS_SIE (1UL << 1)
+#define SSTATUS_SIE  (1UL << 1)
 
 struct sbiret {
     long error;
@@ -70,7 +70,7 @@ void check(bool ok, const char *name, const char *fmt, ...) __attribute__((forma
 #define CHECK_EQ(a, b, name)                                                                       \
     do {                                                                                           \
         long __a = (long)(a), __b = (long)(b);                                                     \
-        check(__a == __b, (name), "%s = %ld (0x%lx), expected %ld (0x%lx)", #a, __a, __a, __b,   \
+        check(__a == __b, (name), "%s = %ld (0x%lx), expected %ld (0x%lx)", #a, __a, __a, __b,     \
               __b);                                                                                \
     } while (0)
 void test_finish(void) __noreturn;

@@ -45,15 +45,15 @@ enum vcpu_exit_reason {
 struct vcpu {
     struct arch_vcpu arch; /* must stay first */
     struct vm *vm;
-    u32 id;    /* guest hart id, 0..nr_vcpus-1 */
+    u32 id;     /* guest hart id, 0..nr_vcpus-1 */
     u32 hartid; /* physical hart it runs on */
     enum vcpu_state state;
-    bool blocked;          /* waiting in WFI until an interrupt is pending */
-    bool resume_reset;     /* SUSPENDED non-retentively: restart at start_addr on wake */
-    u32 irq_lines;         /* level lines (BIT(enum vcpu_irq)), written atomically */
-    u32 irq_edges;         /* raised edges not yet delivered */
-    u64 timer_deadline;    /* SBI timer without Sstc; ~0 = not armed */
-    struct vcpu *rq_next;  /* next vCPU on the same hart */
+    bool blocked;         /* waiting in WFI until an interrupt is pending */
+    bool resume_reset;    /* SUSPENDED non-retentively: restart at start_addr on wake */
+    u32 irq_lines;        /* level lines (BIT(enum vcpu_irq)), written atomically */
+    u32 irq_edges;        /* raised edges not yet delivered */
+    u64 timer_deadline;   /* SBI timer without Sstc; ~0 = not armed */
+    struct vcpu *rq_next; /* next vCPU on the same hart */
     /* Pending HSM start/resume: where to go and what to put in a1. */
     u64 start_addr, start_opaque;
     u64 exits[EXIT_REASONS];

@@ -16,13 +16,13 @@
 
 struct vm_dynamic;
 
-#define MAX_VMS 8
+#define MAX_VMS            8
 #define VM_STOP_REASON_MAX 128
 
 enum vm_state {
     VM_STATE_CONFIGURED = 0, /* created, memory and image in place, not started */
     VM_STATE_RUNNING = 1,
-    VM_STATE_STOPPED = 2,    /* powered off by itself, or stopped by the hypervisor */
+    VM_STATE_STOPPED = 2, /* powered off by itself, or stopped by the hypervisor */
 };
 
 struct vm_mem_region {

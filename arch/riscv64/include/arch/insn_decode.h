@@ -9,11 +9,11 @@
 #include <kernel/types.h>
 
 struct mmio_insn {
-    u8 len;      /* 2 or 4 bytes */
-    u8 width;    /* access size: 1, 2, 4 or 8 bytes */
+    u8 len;   /* 2 or 4 bytes */
+    u8 width; /* access size: 1, 2, 4 or 8 bytes */
     bool store;
     bool sign_extend; /* loads only */
-    u8 reg;      /* rd for loads, rs2 for stores */
+    u8 reg;           /* rd for loads, rs2 for stores */
 };
 
 /* Decodes a raw instruction (16-bit forms in the low half).  Returns 0 or -EINVAL for

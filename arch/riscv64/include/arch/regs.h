@@ -5,16 +5,16 @@
 #ifndef ARCH_REGS_H
 #define ARCH_REGS_H
 
-#define REGS_X(n) ((n)*8)
-#define REGS_SEPC 256
+#define REGS_X(n)    ((n)*8)
+#define REGS_SEPC    256
 #define REGS_SSTATUS 264
 #define REGS_HSTATUS 272
-#define REGS_SIZE 280
+#define REGS_SIZE    280
 
 /* Per-hart fields the trap entry reads through tp (struct arch_pcpu). */
-#define ARCH_PCPU_SCRATCH 0
+#define ARCH_PCPU_SCRATCH    0
 #define ARCH_PCPU_GUEST_REGS 8
-#define ARCH_PCPU_STACK_TOP 16
+#define ARCH_PCPU_STACK_TOP  16
 
 #ifndef __ASSEMBLY__
 #include <kernel/types.h>

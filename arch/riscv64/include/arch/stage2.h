@@ -11,21 +11,21 @@
 #include <kernel/page_alloc.h>
 #include <kernel/types.h>
 
-#define STAGE2_IPA_BITS 41
+#define STAGE2_IPA_BITS  41
 #define STAGE2_IPA_LIMIT (1UL << STAGE2_IPA_BITS)
 
-#define S2_READ (1U << 0)
+#define S2_READ  (1U << 0)
 #define S2_WRITE (1U << 1)
-#define S2_EXEC (1U << 2)
-#define S2_RWX (S2_READ | S2_WRITE | S2_EXEC)
-#define S2_RW (S2_READ | S2_WRITE)
+#define S2_EXEC  (1U << 2)
+#define S2_RWX   (S2_READ | S2_WRITE | S2_EXEC)
+#define S2_RW    (S2_READ | S2_WRITE)
 
 struct stage2 {
-    paddr_t root;            /* 16 KiB, 16 KiB aligned */
+    paddr_t root; /* 16 KiB, 16 KiB aligned */
     u16 vmid;
-    u64 nr_table_pages;      /* pages of page-table memory in use, root included */
-    u64 nr_leaves[3];        /* leaves by level: [0] 4 KiB, [1] 2 MiB, [2] 1 GiB */
-    struct page_pool *pool;  /* where table pages come from */
+    u64 nr_table_pages;     /* pages of page-table memory in use, root included */
+    u64 nr_leaves[3];       /* leaves by level: [0] 4 KiB, [1] 2 MiB, [2] 1 GiB */
+    struct page_pool *pool; /* where table pages come from */
 };
 
 /* -EINVAL if vmid does not fit hgatp's 14-bit VMID field, -ENOMEM. */
