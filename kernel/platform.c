@@ -54,8 +54,7 @@ static int parse_cpus(const void *fdt)
         return -PLATFORM_ECPUS;
     platform.timebase_freq = fdt32_to_cpu(*tb);
 
-    fdt_for_each_subnode(node, fdt, cpus)
-    {
+    fdt_for_each_subnode (node, fdt, cpus) {
         const char *type = fdt_getprop(fdt, node, "device_type", NULL);
         const char *status = fdt_getprop(fdt, node, "status", NULL);
         const fdt32_t *reg = fdt_getprop(fdt, node, "reg", NULL);
@@ -93,10 +92,10 @@ static int parse_memory(const void *fdt)
     int resv = fdt_path_offset(fdt, "/reserved-memory");
     if (resv >= 0) {
         int child;
-        fdt_for_each_subnode(child, fdt, resv)
-        {
+        fdt_for_each_subnode (child, fdt, resv) {
             struct platform_region r;
-            if (platform.nr_reserved < PLATFORM_MAX_RESERVED && !node_reg(fdt, child, &r.base, &r.size))
+            if (platform.nr_reserved < PLATFORM_MAX_RESERVED &&
+                !node_reg(fdt, child, &r.base, &r.size))
                 platform.reserved[platform.nr_reserved++] = r;
         }
     }
@@ -150,10 +149,70 @@ static void parse_uart(const void *fdt)
     platform.uart_irq = irq ? fdt32_to_cpu(*irq) : 0;
 }
 
+/* Whether a property between offsets from and to (tags of one node) is called name. */
+static bool prop_named_before(const void *fdt, int from, int to, const char *name)
+{
+    for (int offset = from, next; offset < to; offset = next) {
+        const char *other;
+        int len;
+        if (fdt_next_tag(fdt, offset, &next) == FDT_PROP &&
+            fdt_getprop_by_offset(fdt, offset, &other, &len) && !strcmp(other, name))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Whether the whole structure block reads back: known tags, nodes closed in order, one root
+ * with an empty name, every property's name inside the strings block and used once per
+ * node.  libfdt checks only what it reads, but VM device trees copy host nodes wholesale
+ * (vm_fdt.h), so a broken part anywhere would end up in a VM's tree.
+ */
+static bool fdt_sound(const void *fdt)
+{
+    int next = 0, depth = 0, props = 0, len;
+    bool root_closed = false;
+
+    for (;;) {
+        int offset = next;
+        u32 tag = fdt_next_tag(fdt, offset, &next);
+        const char *name;
+
+        if (next < 0 || (root_closed && tag != FDT_NOP && tag != FDT_END))
+            return false;
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            name = fdt_get_name(fdt, offset, &len);
+            if (!name || (depth == 0 && len != 0))
+                return false;
+            depth++;
+            props = next; /* a node's properties come before its subnodes */
+            break;
+        case FDT_END_NODE:
+            if (depth == 0)
+                return false;
+            root_closed = --depth == 0;
+            break;
+        case FDT_PROP:
+            if (!fdt_getprop_by_offset(fdt, offset, &name, &len) ||
+                prop_named_before(fdt, props, offset, name))
+                return false;
+            break;
+        case FDT_NOP:
+            break;
+        default: /* FDT_END */
+            return root_closed;
+        }
+    }
+}
+
 int platform_init(const void *fdt, u32 boot_hart)
 {
-    /* Firmware's blob may be padded (QEMU's is 1 MiB); keep only its contents. */
-    if (fdt_check_header(fdt) || fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)))
+    /* Firmware's blob may be padded (QEMU's is 1 MiB); keep only its contents.  libfdt's
+     * fdt_open_into() takes the memory reservation block's end on trust (a negative count,
+     * "no terminator inside the blob", becomes a negative copy length): check it first. */
+    if (fdt_check_header(fdt) || fdt_num_mem_rsv(fdt) < 0 ||
+        fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)) || !fdt_sound(platform.fdt))
         return -PLATFORM_EFDT;
     fdt = platform.fdt;
     platform.boot_hart = boot_hart;

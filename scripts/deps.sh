@@ -9,6 +9,7 @@ BACKPORTS_PKGS=(qemu-system-riscv opensbi)
 PKGS=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
       device-tree-compiler libfdt-dev bc flex bison libssl-dev libelf-dev cpio make gcc
       xz-utils rsync kmod dpkg-dev e2fsprogs python3 clang-format cppcheck
+      clang libclang-rt-14-dev
       debian-archive-keyring ca-certificates gdb-multiarch)
 # The Linux kernel source for the MVM/GVM image, pinned (image/image.mk reads the
 # version from here; image/build-linux.sh refuses any other installed version).

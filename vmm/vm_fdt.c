@@ -421,6 +421,19 @@ static int add_soc(void *fdt)
     return err;
 }
 
+/* Deletes every PLIC node (the host's, wherever it is: the vPLIC reuses its phandle). */
+static int prune_plics(void *fdt)
+{
+    int node;
+
+    while ((node = find_plic(fdt)) >= 0) {
+        int err = fdt_del_node(fdt, node);
+        if (err)
+            return err;
+    }
+    return node == -FDT_ERR_NOTFOUND ? 0 : node;
+}
+
 /* The host tree without its CPUs, memory, devices (nodes with reg) and host-only nodes. */
 static int start_from_host(struct build *b, u32 size)
 {
@@ -432,6 +445,8 @@ static int start_from_host(struct build *b, u32 size)
         err = prune_children(b->fdt, "/", doomed_host_node);
     if (!err)
         err = prune_children(b->fdt, "/cpus", doomed_cpus_child);
+    if (!err)
+        err = prune_plics(b->fdt);
     if (!err && fdt_path_offset(b->fdt, "/soc") == -FDT_ERR_NOTFOUND)
         err = add_soc(b->fdt);
     return err;
@@ -809,6 +824,11 @@ static int check_params(const struct vm_fdt_params *p)
     if (!p->host_fdt || !p->nr_vcpus || p->nr_vcpus > MAX_HARTS || !p->nr_mem || !p->mem ||
         (p->nr_pt && !p->pt) || (p->nr_emu && !p->emu))
         return -FDT_ERR_BADVALUE;
+    /* One hart, one vCPU: two copies of its interrupt controller would share a phandle. */
+    for (u32 i = 0; i < p->nr_vcpus; i++)
+        for (u32 j = 0; j < i; j++)
+            if (p->vcpu_hart[i] == p->vcpu_hart[j])
+                return -FDT_ERR_BADVALUE;
     if (p->initrd_size && p->initrd_start + p->initrd_size < p->initrd_start)
         return -FDT_ERR_BADVALUE;
     return fdt_check_header(p->host_fdt);

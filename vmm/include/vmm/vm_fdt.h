@@ -8,7 +8,8 @@
  *     the other harts' nodes and /cpus/cpu-map are removed.
  *   - Removed: memory nodes, /reserved-memory, /poweroff, /reboot, /platform-bus, /fw-cfg,
  *     /flash, /pmu, clint and pci, and every other node with a reg property directly
- *     under / or /soc, except passed-through devices (below) and the PLIC.
+ *     under / or /soc, except passed-through devices (below) and the PLIC; the host's
+ *     PLIC nodes wherever they are (the vPLIC takes the place and phandle of the PLIC).
  * VM_FDT_GENERATED (guest VMs, test guests): a new tree with root (#address-cells = 2,
  *   #size-cells = 2, compatible "riscv-virtio"), /cpus (timebase-frequency from the host,
  *   cpu@i with device_type, compatible, mmu-type, riscv,isa-base and riscv,cbop-block-size
@@ -58,7 +59,7 @@ struct vm_fdt_params {
     enum vm_fdt_mode mode;
     const void *host_fdt; /* host tree: CPU properties and timebase (both modes) */
     u32 nr_vcpus;
-    u32 vcpu_hart[MAX_HARTS]; /* physical hart (host cpu reg) of vCPU i */
+    u32 vcpu_hart[MAX_HARTS]; /* physical hart (host cpu reg) of vCPU i; all different */
     const struct vm_mem_region_config *mem;
     u32 nr_mem;
     const struct vm_pt_region_config *pt; /* passthrough regions: host pa -> guest ipa */
