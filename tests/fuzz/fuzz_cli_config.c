@@ -1,6 +1,4 @@
-// FUZZ_SOURCES: cli/config_diag.c cli/config_number.c cli/json_comments.c cli/json_fields.c
-// cli/vm_config_names.c cli/vm_config_parse.c cli/vm_config_check.c cli/vm_config_format.c
-// cli/mediated_config.c cli/vm_spec.c vmm/vm_spec.c kernel/mm/page_alloc.c $(CJSON_DIR)/cJSON.c
+// FUZZ_SOURCES: cli/config_diag.c cli/config_number.c cli/json_comments.c cli/json_fields.c cli/vm_config_names.c cli/vm_config_parse.c cli/vm_config_check.c cli/vm_config_format.c cli/mediated_config.c cli/vm_spec.c vmm/vm_spec.c kernel/mm/page_alloc.c $(CJSON_DIR)/cJSON.c
 /* The `shyper` CLI's JSON readers (cli/): the VM config parser and validator, its conversion
  * to the hypervisor's struct shyper_vm_spec, and the mediated-disk list parser.
  *
