@@ -114,6 +114,7 @@ def main():
     parser.add_argument("--regressions", action="store_true")
     parser.add_argument("--results")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # one line per target as it ends
 
     logs = os.path.join(args.build, "logs")
     os.makedirs(logs, exist_ok=True)
