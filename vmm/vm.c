@@ -287,8 +287,8 @@ static void sync_all_harts(void)
 static void vm_destroy(struct vm *vm)
 {
     irq_route_release_all(vm);
-    sync_all_harts(); /* no hart still hands one of its interrupts to its vPLIC */
-    for (u32 i = 0; i < vm->nr_devs; i++)
+    sync_all_harts();                   /* no hart still hands one of its interrupts to its vPLIC */
+    for (u32 i = vm->nr_devs; i-- > 0;) /* users of the vPLIC before the vPLIC */
         if (vm->devs[i].ops && vm->devs[i].ops->destroy)
             vm->devs[i].ops->destroy(&vm->devs[i]);
     for (u32 i = 0; i < vm->nr_mem; i++)
@@ -383,10 +383,20 @@ static void stop_vcpu_here(void *arg)
     sched_timer_changed();
 }
 
+/* Emulated devices back to their power-on state: a stopped VM's devices neither take nor
+ * deliver anything (a peer's data for them is dropped). */
+static void reset_devices(struct vm *vm)
+{
+    for (u32 i = 0; i < vm->nr_devs; i++)
+        if (vm->devs[i].ops && vm->devs[i].ops->reset)
+            vm->devs[i].ops->reset(&vm->devs[i]);
+}
+
 static void stop_all_vcpus(struct vm *vm)
 {
     for (u32 i = 0; i < vm->nr_vcpus; i++)
         pcpu_call(vm->vcpus[i].hartid, stop_vcpu_here, &vm->vcpus[i], true);
+    reset_devices(vm);
     vm_console_flush(vm); /* a prompt left half-written must not prefix the next boot's line */
 }
 

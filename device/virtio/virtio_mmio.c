@@ -255,7 +255,7 @@ static bool features_acceptable(const struct virtio_dev *dev)
            (dev->driver_features & VIRTIO_FEATURE(VIRTIO_F_VERSION_1));
 }
 
-static void reset_device(struct virtio_dev *dev)
+void virtio_dev_reset(struct virtio_dev *dev)
 {
     reset_transport(dev);
     dev->ops->reset(dev);
@@ -266,7 +266,7 @@ static void write_status(struct virtio_dev *dev, u32 value)
     u32 added, status;
 
     if (value == 0) {
-        reset_device(dev);
+        virtio_dev_reset(dev);
         return;
     }
     added = value & DRIVER_STATUS_BITS & ~dev->status;

@@ -20,7 +20,7 @@
 # Corpora live in build/fuzz/corpus/<name>, seeded from tests/fuzz/seeds/<name>/ and the
 # files FUZZ_SEEDS_<name> names; tests/fuzz/dicts/<name>.dict is passed as -dict when present.
 # Included after tests/tests.mk (UNIT_DTBS, RESULTS, .SECONDEXPANSION).
-# Needs clang with libFuzzer (Debian: clang-14 and libclang-rt-14-dev, in scripts/deps.sh).
+# Needs clang with libFuzzer (Debian: clang and libclang-rt-14-dev, in scripts/deps.sh).
 
 FUZZ_CC         ?= clang
 FUZZ_SECONDS    ?= 60
@@ -31,7 +31,7 @@ FUZZ_CFLAGS     := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werr
                    $(FUZZ_SANITIZE) -Iinclude -Iarch/riscv64/include -Ikernel/include \
                    -Ivmm/include -Idevice/include -Iconfig/include -Icli -Itests/fuzz/lib \
                    -I$(CJSON_DIR) -I$(LIBFDT_DIR)
-FUZZ_LIB_SRCS   := tests/fuzz/lib/fuzz_host.c tests/fuzz/lib/fuzz_input.c tests/fuzz/lib/fuzz_ring.c
+FUZZ_LIB_SRCS   := $(addprefix tests/fuzz/lib/,fuzz_host.c fuzz_input.c fuzz_ring.c)
 # One compiler run builds a whole target from several sources, so -MMD cannot list the
 # headers of each: any project header rebuilds every target.
 FUZZ_HEADERS    := $(shell find include arch kernel vmm device config cli tests/fuzz/lib \
@@ -67,8 +67,9 @@ fuzz_line   = $(call fuzz_expand,$(shell sed -n '$(2)s|^// $(3):||p' tests/fuzz/
 fuzz_sources = $(call fuzz_line,$(1),1,FUZZ_SOURCES)
 fuzz_ldlibs  = $(call fuzz_line,$(1),2,FUZZ_LDLIBS)
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(FUZZ_HEADERS) $$(call fuzz_sources,$$*) \
-		$$(filter $(FUZZ_LIBFDT),$$(call fuzz_ldlibs,$$*)) | $(CJSON_STAMP) $(LIBFDT_STAMP)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(FUZZ_HEADERS) \
+		$$(call fuzz_sources,$$*) $$(filter $(FUZZ_LIBFDT),$$(call fuzz_ldlibs,$$*)) \
+		| $(CJSON_STAMP) $(LIBFDT_STAMP)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_SRCS) \

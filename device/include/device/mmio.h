@@ -17,7 +17,11 @@ struct mmio_ops {
     /* Return 0, or a negative errno: the access then faults in the guest. */
     int (*read)(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width, u64 *value);
     int (*write)(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width, u64 value);
-    /* Frees the device's private state when its VM is destroyed (optional). */
+    /* Back to the power-on state: the VM was stopped and its vCPUs no longer run, or it is
+     * about to be restarted or destroyed (optional). */
+    void (*reset)(struct mmio_dev *dev);
+    /* Frees the device's private state when its VM is destroyed (optional).  Devices are
+     * destroyed in the reverse order of their creation. */
     void (*destroy)(struct mmio_dev *dev);
 };
 

@@ -111,6 +111,10 @@ struct virtio_dev {
  * the transport state. */
 int virtio_dev_init(struct virtio_dev *dev);
 
+/* Resets the device from the hypervisor's side (the VM stopped): the same as the driver
+ * writing 0 to Status. */
+void virtio_dev_reset(struct virtio_dev *dev);
+
 /* A guest access at `offset` into the device's window. */
 int virtio_mmio_read(struct virtio_dev *dev, u64 offset, unsigned width, u64 *value);
 int virtio_mmio_write(struct virtio_dev *dev, u64 offset, unsigned width, u64 value);
