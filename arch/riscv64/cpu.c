@@ -27,9 +27,11 @@ void arch_cpu_init(void)
     csr_write(hcounteren, COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR);
     csr_write(htimedelta, 0);
     csr_write(hgatp, 0);
-    /* Hypervisor interrupts, and VS ones so that WFI in HS wakes for a guest's. */
+    /* Hypervisor interrupts.  The VS enables in hie are the loaded guest's vsie (an alias):
+     * WFI in HS wakes for what that guest enabled.  None while no guest is loaded: an
+     * idle hart would otherwise never sleep (e.g. on VSTIP, which vstimecmp = 0 raises). */
     csr_write(sie, MIP_SSIP | MIP_STIP | MIP_SEIP);
-    csr_write(hie, HIDELEG_GUEST);
+    csr_write(hie, 0);
     arch_timer_set(~0UL);
 }
 

@@ -44,7 +44,10 @@ static void handle_virtual_instruction(struct vcpu *vcpu)
 {
     u64 insn = csr_read(stval);
 
-    if (insn == INSN_WFI) {
+    /* WFI in VS: the vCPU waits for an interrupt.  From VU (SPP clear) it is an illegal
+     * instruction, as U-mode's WFI is without virtualization: user code must not stall
+     * the vCPU, and the hypervisor must not block a vCPU nothing may be set to wake. */
+    if (insn == INSN_WFI && (vcpu->arch.regs.sstatus & SSTATUS_SPP)) {
         vcpu->exits[EXIT_WFI]++;
         vcpu->arch.regs.sepc += 4;
         sched_block_current();

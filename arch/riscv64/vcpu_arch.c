@@ -112,8 +112,11 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
     if (prev)
         save_vs(&prev->arch);
-    if (!next)
+    if (!next) {
+        /* No guest loaded: its interrupt enables (hie's alias) must not wake the idle hart. */
+        csr_write(vsie, 0);
         return;
+    }
     load_vs(&next->arch, stage2_hgatp(&next->vm->s2));
 }
 

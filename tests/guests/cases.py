@@ -27,7 +27,7 @@ def guest(name):
 
 class Case:
     def __init__(self, name, config, images, smp=(1,), cpu="rv64", mem="1G", timeout=60,
-                 expect=(), results=1, icount=False):
+                 expect=(), results=1, icount=False, report=None):
         self.name = name
         self.config = config          # file under tests/guests/configs/ or config/
         self.images = images          # VM0_IMAGE, VM1_IMAGE, ... (guest names)
@@ -38,7 +38,11 @@ class Case:
         self.expect = expect          # regexes that must appear in the output
         self.results = results        # how many "RESULT:" lines (one per test guest)
         self.icount = icount
+        self.report = report          # regex: its first group is shown on the PASS line
 
+
+# The neighbour's figures (jitter_neighbour.c), shown on the PASS line of the cases it is in.
+JITTER = r"^\[vm1\] jitter: (.*?)\r?$"
 
 # The table of cases.  Keep one line per case; add new guests here.
 CASES = [
@@ -86,9 +90,25 @@ CASES = [
                  r"\A(?![\s\S]*child boot[\s\S]*child boot[\s\S]*child boot)"]),
     Case("hc_soak", "tests/guests/configs/hc_mvm.c", ["hc_soak"], smp=(2,), timeout=120,
          expect=[r"^soak: 1000 cycles \("]),
+    # Mediated virtio-blk: VM 0 drives two mediated disks and serves them (device, hypercalls).
+    Case("hc_mediated", "tests/guests/configs/mediated_mvm.c", ["hc_mediated"], timeout=20),
     # VM 1 is refused every management call; VM 0 watches it stop and removes it.
     Case("hc_denied", "tests/guests/configs/two_vms.c", ["hc_observer", "hc_denied"], smp=(2,),
          timeout=20, results=2, expect=[r"^\[vm1\] PASS denied-system-shutdown\r?$"]),
+    # The timer-jitter neighbour with an idle MVM: the baseline of "hostile" (docs/security.md).
+    Case("jitter_alone", "tests/guests/configs/hostile.c", ["jitter_idle", "jitter_neighbour"],
+         smp=(4,), timeout=120, results=2, icount=True, report=JITTER),
+    # The hostile VM's 10^6 operations and its stop scenarios, the neighbour's jitter meanwhile.
+    # docs/security.md: what each part attacks; the neighbour's figures on the PASS line.
+    Case("hostile", "tests/guests/configs/hostile.c", ["hostile_mvm", "jitter_neighbour"],
+         smp=(4,), timeout=180, results=3, icount=True, report=JITTER,
+         expect=[r"^\[vm2\] hostile: \d{7,} operations in \d+ ms\r?$",
+                 r"^\[vm2\] PASS hostile-a-million-operations\r?$",
+                 r"^\[vm2\] PASS hostile-virtio\r?$",
+                 r"^PASS attack-stopped\r?$",
+                 r"^PASS stop-ptw-mmio-stopped\r?$",
+                 r"^PASS stop-ptw-mmio-neighbour-kept-running\r?$",
+                 r"^PASS neighbour-powered-off-cleanly\r?$"]),
 ]
 
 
@@ -183,7 +203,8 @@ def main():
                 print(f"FAIL {label} ({secs:.1f}s): " + "; ".join(problems[:5]) + f"  [log: {log}]")
             else:
                 passed += 1
-                print(f"PASS {label} ({secs:.1f}s)")
+                shown = re.search(case.report, out, re.M) if case.report else None
+                print(f"PASS {label} ({secs:.1f}s)" + (f": {shown.group(1)}" if shown else ""))
     if args.list:
         return 0
     print(f"{passed} passed, {failed} failed")

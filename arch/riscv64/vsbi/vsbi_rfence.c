@@ -24,6 +24,22 @@ static bool full_flush(const struct rfence_req *r)
            r->size > RFENCE_MAX_PAGES * PAGE_SIZE;
 }
 
+/* [start, start + size) runs past the end of the address space (size -1 means "all"). */
+static bool wraps(const struct rfence_req *r)
+{
+    return r->size && r->size != (u64)-1 && r->start > ~0UL - (r->size - 1);
+}
+
+/* Page by page; counted, so that a range ending at the top of the address space ends. */
+static void flush_pages(const struct rfence_req *r)
+{
+    u64 first = ALIGN_DOWN(r->start, PAGE_SIZE);
+    u64 pages = r->size ? (r->start - first + r->size - 1) / PAGE_SIZE + 1 : 0;
+
+    for (u64 i = 0; i < pages; i++)
+        hfence_vvma_va(first + i * PAGE_SIZE);
+}
+
 static void do_rfence(void *arg)
 {
     const struct rfence_req *r = arg;
@@ -39,8 +55,7 @@ static void do_rfence(void *arg)
         else
             hfence_vvma_all();
     } else {
-        for (u64 va = ALIGN_DOWN(r->start, PAGE_SIZE); va < r->start + r->size; va += PAGE_SIZE)
-            hfence_vvma_va(va);
+        flush_pages(r);
     }
     csr_write(hgatp, saved);
 }
@@ -61,7 +76,7 @@ static enum vsbi_result rfence_handler(struct vcpu *vcpu, const struct vsbi_call
     ret->error = vsbi_hart_mask_to_vcpus(call->args[0], call->args[1], vm->nr_vcpus, &targets);
     if (ret->error)
         return VSBI_RETURN;
-    if (call->fid != SBI_RFENCE_FENCE_I && !full_flush(&req) && req.start + req.size < req.start) {
+    if (call->fid != SBI_RFENCE_FENCE_I && wraps(&req)) {
         ret->error = SBI_ERR_INVALID_ADDRESS;
         return VSBI_RETURN;
     }
