@@ -122,6 +122,8 @@ include tests/guests/guests.mk
 -include cli/cli.mk
 -include kmod/kmod.mk
 -include image/gvm.mk
+include tests/e2e/net.mk
+include tests/e2e/blk.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk

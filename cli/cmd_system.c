@@ -4,14 +4,17 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "mediated_config.h"
+#include "mediated_daemon.h"
 #include "shyper_dev.h"
 #include "vm_show.h"
 
 #define DAEMON_BATCH 16 /* notifications taken per read() */
+_Static_assert(DAEMON_BATCH <= SHYPER_MEDIATED_MAX_SLOTS, "a batch's results fit the queue");
 
 static const char group[] = "system";
 
@@ -64,6 +67,13 @@ struct vm_names {
     char name[SHYPER_IOC_LIST_MAX][SHYPER_NAME_MAX + 1];
 };
 
+struct daemon {
+    int fd; /* /dev/shyper */
+    struct vm_names names;
+    bool serving; /* attached: disks serves the mediated disks */
+    struct mediated_server disks;
+};
+
 static void remember_name(struct vm_names *names, const struct shyper_vm_info *info)
 {
     if (info->id >= SHYPER_IOC_LIST_MAX)
@@ -84,11 +94,6 @@ static void learn_names(int fd, struct vm_names *names)
 
 static void report(int fd, const struct shyper_msg *msg, struct vm_names *names)
 {
-    if (msg->type != SHYPER_MSG_VM_STATE) {
-        fprintf(stderr, "%s %s daemon: notification of unknown type %u ignored\n", CLI_PROGRAM,
-                group, msg->type);
-        return;
-    }
     uint32_t id = (uint32_t)msg->arg[0], state = (uint32_t)msg->arg[1];
     uint32_t event = (uint32_t)msg->arg[2];
     struct shyper_vm_info info;
@@ -104,28 +109,103 @@ static void report(int fd, const struct shyper_msg *msg, struct vm_names *names)
         names->name[id][0] = '\0';
 }
 
-/* Prints the notifications as they come, until an error. */
-static int serve(int fd)
+static void handle(struct daemon *d, const struct shyper_msg *msg)
 {
-    static struct vm_names names;
+    struct shyper_blk_req req;
+    switch (msg->type) {
+    case SHYPER_MSG_VM_STATE:
+        report(d->fd, msg, &d->names);
+        break;
+    case SHYPER_MSG_BLK_REQ: /* the module sends them only to the attached daemon */
+        memcpy(&req, msg, sizeof(req));
+        if (d->serving)
+            mediated_serve(&d->disks, &req);
+        break;
+    default:
+        fprintf(stderr, "%s %s daemon: notification of unknown type %u ignored\n", CLI_PROGRAM,
+                group, msg->type);
+        break;
+    }
+}
+
+/* Returns the results of the requests served to the hypervisor. */
+static void return_results(struct daemon *d)
+{
+    uint32_t delivered;
+    if (!d->disks.nr_done)
+        return;
+    int err = shyper_dev_mediated_complete(d->fd, d->disks.done, d->disks.nr_done, &delivered);
+    /* EINVAL: a request the hypervisor no longer has (its guest was reset); nothing to do. */
+    if (err && err != EINVAL)
+        fprintf(stderr, "%s %s daemon: cannot return %u disk results: %s\n", CLI_PROGRAM, group,
+                d->disks.nr_done, shyper_dev_strerror(err));
+    d->disks.nr_done = 0;
+}
+
+/* Takes the messages that are there (read() on the non-blocking descriptor) and handles
+ * them; returns how many, or -1 with errno set. */
+static ssize_t take_messages(struct daemon *d)
+{
     struct shyper_msg msgs[DAEMON_BATCH];
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    learn_names(fd, &names);
+    ssize_t n = read(d->fd, msgs, sizeof(msgs));
+    if (n < 0)
+        return -1;
+    n /= (ssize_t)sizeof(msgs[0]);
+    for (ssize_t i = 0; i < n; i++)
+        handle(d, &msgs[i]);
+    return n;
+}
+
+/* Reports notifications and serves disk requests as they come, until an error.  Requests
+ * that arrive while a batch is served join it, so that the guest gets one interrupt for
+ * all their results. */
+static int serve(struct daemon *d)
+{
+    struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
+    learn_names(d->fd, &d->names);
     printf("%s %s daemon: reporting VM state changes\n", CLI_PROGRAM, group);
     fflush(stdout);
     for (;;) {
-        ssize_t n = poll(&pfd, 1, -1) < 0 ? -1 : read(fd, msgs, sizeof(msgs));
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n < 0) {
+        ssize_t n = poll(&pfd, 1, -1) < 0 ? -1 : take_messages(d);
+        while (n > 0 && d->disks.nr_done &&
+               d->disks.nr_done + DAEMON_BATCH <= SHYPER_MEDIATED_MAX_SLOTS)
+            n = take_messages(d);
+        return_results(d);
+        fflush(stdout);
+        if (n < 0 && errno != EINTR && errno != EAGAIN) {
             fprintf(stderr, "%s %s daemon: %s: %s\n", CLI_PROGRAM, group, SHYPER_DEVICE,
                     strerror(errno));
             return CLI_EXIT_RUNTIME;
         }
-        for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
-            report(fd, &msgs[i], &names);
-        fflush(stdout);
     }
+}
+
+/* Opens the disks of cfg, attaches to the hypervisor as their daemon and maps the buffer of
+ * the requests.  Returns an enum cli_exit; prints why it failed. */
+static int attach_disks(struct daemon *d, const struct mediated_config *cfg)
+{
+    struct shyper_ioc_mediated_attach req = {.nr_disks = cfg->count};
+    mediated_open_disks(&d->disks, cfg);
+    for (unsigned i = 0; i < cfg->count; i++)
+        req.disk_sectors[i] = d->disks.disks[i].fd >= 0 ? d->disks.disks[i].sectors : 0;
+    int err = shyper_dev_mediated_attach(d->fd, &req);
+    if (err) {
+        fprintf(stderr, "%s %s daemon: cannot serve the mediated disks: %s\n", CLI_PROGRAM, group,
+                err == EBUSY ? "another daemon serves them" : shyper_dev_strerror(err));
+        return shyper_dev_status(err);
+    }
+    void *buffer = mmap(NULL, req.buffer_size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
+    if (buffer == MAP_FAILED) {
+        fprintf(stderr, "%s %s daemon: cannot map the request buffer: %s\n", CLI_PROGRAM, group,
+                strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+    d->disks.buffer = buffer;
+    d->disks.nr_slots = req.nr_slots;
+    d->serving = true;
+    printf("%s %s daemon: serving %u mediated disk%s, %u requests at a time\n", CLI_PROGRAM, group,
+           cfg->count, cfg->count == 1 ? "" : "s", req.nr_slots);
+    return CLI_EXIT_OK;
 }
 
 static int cmd_daemon(int argc, char **argv)
@@ -145,7 +225,7 @@ static int cmd_daemon(int argc, char **argv)
     if (check_only && !file)
         return cli_usage_error(group, argv[0], "--check needs a <mediated-cfg.json>");
 
-    struct mediated_config cfg;
+    static struct mediated_config cfg;
     int status = file ? load_mediated(file, &cfg) : CLI_EXIT_OK;
     if (status != CLI_EXIT_OK)
         return status;
@@ -153,16 +233,17 @@ static int cmd_daemon(int argc, char **argv)
         print_disks(&cfg);
         return CLI_EXIT_OK;
     }
-    int fd = shyper_dev_open(O_RDONLY | O_NONBLOCK);
-    if (fd < 0)
+    static struct daemon d;
+    /* Read-write: the request buffer is mapped shared and writable. */
+    d.fd = shyper_dev_open(O_RDWR | O_NONBLOCK);
+    if (d.fd < 0)
         return shyper_dev_open_error(errno);
     if (file && cfg.count)
-        fprintf(stderr,
-                "%s %s %s: %s lists %u mediated disk%s; mediated disks are not served yet, so "
-                "no guest can use them\n",
-                CLI_PROGRAM, group, argv[0], file, cfg.count, cfg.count == 1 ? "" : "s");
-    status = serve(fd);
-    close(fd);
+        status = attach_disks(&d, &cfg);
+    if (status == CLI_EXIT_OK)
+        status = serve(&d);
+    mediated_close_disks(&d.disks);
+    close(d.fd);
     return status;
 }
 
@@ -179,7 +260,10 @@ static const char daemon_help[] =
     "The optional file lists the disks (images or block devices) behind the guests' mediated\n"
     "virtio-blk devices, in order:\n"
     "  { \"mediated\": [ \"/root/vm1.img\", \"/dev/sda1\" ] }\n"
-    "It is checked, but mediated disks are not served yet.\n"
+    "Entry i is mediated disk i, the one a guest's device names with cfg_list [i, sectors].\n"
+    "The daemon opens them read-write and serves the guests' reads, writes and flushes;\n"
+    "one that cannot be opened is reported and its guest gets I/O errors.  One daemon at a\n"
+    "time serves disks; when it exits, the guests' disk requests fail until it runs again.\n"
     "\n"
     "options:\n"
     "  --check      only check the file and list its disks\n";

@@ -117,3 +117,17 @@ int shyper_dev_vm_load(int fd, uint32_t id, enum shyper_image image, uint64_t of
     *loaded = req.loaded;
     return err;
 }
+
+int shyper_dev_mediated_attach(int fd, struct shyper_ioc_mediated_attach *req)
+{
+    return call(fd, SHYPER_IOC_MEDIATED_ATTACH, ptr_arg(req));
+}
+
+int shyper_dev_mediated_complete(int fd, const struct shyper_blk_done *done, uint32_t count,
+                                 uint32_t *delivered)
+{
+    struct shyper_ioc_mediated_complete req = {.done = (uintptr_t)done, .count = count};
+    int err = call(fd, SHYPER_IOC_MEDIATED_COMPLETE, ptr_arg(&req));
+    *delivered = req.delivered;
+    return err;
+}

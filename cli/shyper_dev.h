@@ -38,4 +38,11 @@ int shyper_dev_vm_create(int fd, const struct shyper_vm_spec *spec, uint32_t *id
 int shyper_dev_vm_load(int fd, uint32_t id, enum shyper_image image, uint64_t offset,
                        const void *data, uint64_t length, uint64_t *loaded);
 
+/* SHYPER_IOC_MEDIATED_ATTACH: fd becomes the mediated-disk daemon; req's outputs are filled. */
+int shyper_dev_mediated_attach(int fd, struct shyper_ioc_mediated_attach *req);
+/* SHYPER_IOC_MEDIATED_COMPLETE of done[0, count); *delivered = results that reached their guest.
+ * EINVAL when a result named no request in flight (the others were returned). */
+int shyper_dev_mediated_complete(int fd, const struct shyper_blk_done *done, uint32_t count,
+                                 uint32_t *delivered);
+
 #endif

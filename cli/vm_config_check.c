@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "mediated_config.h"
 #include "vm_config.h"
 #include "vm_config_format.h"
 
@@ -327,6 +328,22 @@ static void check_blk_cfg(const struct vm_config_spec *cfg, unsigned index,
         config_error(diag, path, "start sector + sector count overflows");
 }
 
+static void check_mediated_cfg(const struct vm_config_spec *cfg, unsigned index,
+                               struct config_diag *diag)
+{
+    const struct vm_emu_device *dev = &cfg->emu_devices[index];
+    if (!check_cfg_count(dev, index, VM_BLK_CFG_LEN, "mediated disk index, sector count", diag))
+        return;
+    char path[CONFIG_PATH_SIZE];
+    cfg_item_path(path, index, 0);
+    if (dev->cfg_list[0] >= MEDIATED_DISK_MAX)
+        config_error(diag, path, "mediated disk %" PRIu64 " is not in 0..%d", dev->cfg_list[0],
+                     MEDIATED_DISK_MAX - 1);
+    cfg_item_path(path, index, 1);
+    if (dev->cfg_list[1] == 0)
+        config_error(diag, path, "the sector count must not be 0");
+}
+
 static void check_console_cfg(const struct vm_config_spec *cfg, unsigned index,
                               struct config_diag *diag)
 {
@@ -403,7 +420,7 @@ static const struct emu_rule emu_rules[] = {
     [EMU_DEVICE_T_SHYPER] = {.supported = true, .mvm_only = true},
     [EMU_DEVICE_T_VIRTIO_BLK_MEDIATED] = {.supported = true,
                                           .irq = IRQ_REQUIRED,
-                                          .check_cfg = check_blk_cfg},
+                                          .check_cfg = check_mediated_cfg},
     [EMU_DEVICE_T_PLIC] = {.supported = true, .irq = IRQ_NONE, .interrupt_controller = true},
     [EMU_DEVICE_T_APLIC] = {.supported = true, .irq = IRQ_NONE, .interrupt_controller = true},
 };

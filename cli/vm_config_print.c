@@ -54,9 +54,12 @@ static void emu_detail(char out[DETAIL_SIZE], const struct vm_emu_device *dev)
     out[0] = '\0';
     switch (dev->type) {
     case EMU_DEVICE_T_VIRTIO_BLK:
-    case EMU_DEVICE_T_VIRTIO_BLK_MEDIATED:
         snprintf(out, DETAIL_SIZE, "sectors %" PRIu64 "+%" PRIu64, dev->cfg_list[0],
                  dev->cfg_list[1]);
+        break;
+    case EMU_DEVICE_T_VIRTIO_BLK_MEDIATED:
+        snprintf(out, DETAIL_SIZE, "mediated disk %" PRIu64 ", %" PRIu64 " sectors",
+                 dev->cfg_list[0], dev->cfg_list[1]);
         break;
     case EMU_DEVICE_T_VIRTIO_NET:
         strcpy(out, "mac ");

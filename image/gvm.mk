@@ -1,12 +1,13 @@
 # image/gvm.mk: what the MVM needs to run guest VMs from its shell, and the end-to-end test
 # of the GVM lifecycle.  Included by the top-level Makefile after image/image.mk.
 #
-#   make gvm-initrd     build/image/gvm/initrd.gz: the busybox initramfs of the example GVMs
+#   make gvm-initrd     build/image/gvm/initrd.gz: a busybox initramfs for GVMs without a disk
+#                       (the examples boot from their mediated disks, image/gvm-disk.mk)
 #   make test-e2e-gvm   boot the MVM under Shyper; configure, boot, list, reboot and remove
 #                       GVMs through shyper.ko and the CLI (tests/e2e/test_gvm_lifecycle.py)
 #
 # Appended to image/image.mk's ROOTFS_FILES: /root/Image (the GVM kernel, which is the MVM's
-# kernel) and /root/initrd.gz, the files cli/examples/vm1.json and vm2.json name.
+# kernel) and /root/initrd.gz; image/gvm-disk.mk adds the guests' root disks.
 
 GVM_BUILD      := $(IMAGE_BUILD)/gvm
 GVM_INITRD     := $(GVM_BUILD)/initrd.gz
@@ -32,6 +33,8 @@ $(GVM_INITRD): $(GVM_INIT) image/gvm.mk $(LINUX_IMAGE) | $(DEBS_STAMP)
 	$(Q)mv $@.tmp $@
 
 ROOTFS_FILES += $(LINUX_IMAGE):/root/Image $(GVM_INITRD):/root/initrd.gz
+
+include image/gvm-disk.mk
 
 # ---------------------------------------------------------------- end-to-end test
 # A `make test` suite (tests/tests.mk): its counts go to $(RESULTS)/e2e-gvm.  The machine is

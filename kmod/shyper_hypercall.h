@@ -103,4 +103,23 @@ static inline int shyper_hc_notify_register(phys_addr_t ring, size_t size, unsig
     return shyper_call(SHYPER_GROUP_NOTIFY, SHYPER_NOTIFY_REGISTER, ring, size, 0, 0, 0, slots);
 }
 
+/* a0 = struct shyper_mediated_attach. */
+static inline int shyper_hc_mediated_attach(phys_addr_t attach, size_t size)
+{
+    return shyper_call(SHYPER_GROUP_MEDIATED, SHYPER_MEDIATED_ATTACH, attach, size, 0, 0, 0, NULL);
+}
+
+/* *delivered = how many results reached their guest. */
+static inline int shyper_hc_mediated_complete(phys_addr_t done, size_t bytes,
+                                              unsigned long *delivered)
+{
+    return shyper_call(SHYPER_GROUP_MEDIATED, SHYPER_MEDIATED_COMPLETE, done, bytes, 0, 0, 0,
+                       delivered);
+}
+
+static inline int shyper_hc_mediated_detach(void)
+{
+    return shyper_call(SHYPER_GROUP_MEDIATED, SHYPER_MEDIATED_DETACH, 0, 0, 0, 0, 0, NULL);
+}
+
 #endif

@@ -28,7 +28,7 @@ static struct shyper_dev *file_dev(struct file *file)
 
 static ssize_t shyper_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
 {
-    return shyper_notify_read(file_dev(file), buf, count, file->f_flags & O_NONBLOCK);
+    return shyper_notify_read(file_dev(file), file, buf, count);
 }
 
 static __poll_t shyper_poll(struct file *file, poll_table *wait)
@@ -38,7 +38,20 @@ static __poll_t shyper_poll(struct file *file, poll_table *wait)
 
 static long shyper_unlocked_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+    if (cmd == SHYPER_IOC_MEDIATED_ATTACH || cmd == SHYPER_IOC_MEDIATED_COMPLETE)
+        return shyper_mediated_ioctl(file_dev(file), file, cmd, (void __user *)arg);
     return shyper_ioctl(file_dev(file), cmd, arg);
+}
+
+static int shyper_mmap(struct file *file, struct vm_area_struct *vma)
+{
+    return shyper_mediated_mmap(file_dev(file), file, vma);
+}
+
+static int shyper_release(struct inode *inode, struct file *file)
+{
+    shyper_mediated_release(file_dev(file), file);
+    return 0;
 }
 
 static const struct file_operations shyper_fops = {
@@ -46,6 +59,8 @@ static const struct file_operations shyper_fops = {
     .read = shyper_read,
     .poll = shyper_poll,
     .unlocked_ioctl = shyper_unlocked_ioctl,
+    .mmap = shyper_mmap,
+    .release = shyper_release,
     .llseek = noop_llseek,
 };
 
@@ -81,6 +96,7 @@ static int shyper_probe(struct platform_device *pdev)
     if (!sd)
         return -ENOMEM;
     sd->dev = dev;
+    shyper_mediated_init(sd);
     err = shyper_ioctl_init(sd);
     if (err)
         return err;

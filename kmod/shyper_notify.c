@@ -4,7 +4,9 @@
  * SHYPER_NOTIFY_REGISTER (protocol in include/shyper/hypercall.h) and the interrupt of the
  * "shyper,hypervisor" node, raised after every message.  The interrupt only wakes the
  * readers; read() takes whole messages off the ring and poll() reports them.  Nothing is
- * signalled to any process.
+ * signalled to any process.  Mediated-disk requests (SHYPER_MSG_BLK_REQ) are read only
+ * through the daemon's file (shyper_mediated.c), before the other messages; any reader
+ * that empties the ring keeps them aside for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,6 +47,8 @@ int shyper_notify_init(struct shyper_dev *sd, int irq)
 
     spin_lock_init(&sd->ring_lock);
     init_waitqueue_head(&sd->readers);
+    INIT_KFIFO(sd->blk_reqs);
+    INIT_KFIFO(sd->other_msgs);
     sd->ring = (struct shyper_msg_ring *)get_zeroed_page(GFP_KERNEL);
     if (!sd->ring)
         return -ENOMEM;
@@ -101,22 +105,38 @@ static bool ring_pending(struct shyper_dev *sd)
     return head != READ_ONCE(sd->tail) && head < sd->nr_slots;
 }
 
-/* Takes up to max messages off the ring into out; returns how many. */
-static size_t ring_pop(struct shyper_dev *sd, struct shyper_msg *out, size_t max)
+/* Whether a read() of file would find a message. */
+static bool msgs_pending(struct shyper_dev *sd, struct file *file)
 {
-    size_t n = 0;
-    u32 head, dropped;
+    return ring_pending(sd) || !kfifo_is_empty(&sd->other_msgs) ||
+           (file == READ_ONCE(sd->blk_reader) && !kfifo_is_empty(&sd->blk_reqs));
+}
 
-    spin_lock(&sd->ring_lock);
-    head = READ_ONCE(sd->ring->head);
+/* Under ring_lock: keeps msg for the readers it is meant for. */
+static void sort_msg(struct shyper_dev *sd, const struct shyper_msg *msg)
+{
+    bool kept;
+
+    if (msg->type == SHYPER_MSG_BLK_REQ)
+        kept = !sd->blk_reader || kfifo_put(&sd->blk_reqs, *msg); /* no daemon: stale */
+    else
+        kept = kfifo_put(&sd->other_msgs, *msg);
+    if (!kept)
+        sd->lost++;
+}
+
+/* Under ring_lock: takes every message off the ring into the fifos. */
+static void drain_ring(struct shyper_dev *sd)
+{
+    u32 head = READ_ONCE(sd->ring->head), dropped;
+
     if (head >= sd->nr_slots) {
-        spin_unlock(&sd->ring_lock);
         dev_err_ratelimited(sd->dev, "ring head %u out of range; messages ignored\n", head);
-        return 0;
+        return;
     }
     virt_rmb(); /* the slots were written before head */
-    while (sd->tail != head && n < max) {
-        out[n++] = sd->ring->slots[sd->tail];
+    while (sd->tail != head) {
+        sort_msg(sd, &sd->ring->slots[sd->tail]);
         sd->tail = (sd->tail + 1) % sd->nr_slots;
     }
     virt_mb(); /* the slots are read before the hypervisor may reuse them */
@@ -127,11 +147,45 @@ static size_t ring_pop(struct shyper_dev *sd, struct shyper_msg *out, size_t max
                              dropped - sd->dropped_seen);
         sd->dropped_seen = dropped;
     }
+}
+
+/* Takes up to max messages for file into out; returns how many.  The daemon's requests
+ * come first. */
+static size_t take_msgs(struct shyper_dev *sd, struct file *file, struct shyper_msg *out,
+                        size_t max)
+{
+    size_t n = 0;
+    u32 lost;
+
+    bool for_daemon;
+
+    spin_lock(&sd->ring_lock);
+    drain_ring(sd);
+    if (file == sd->blk_reader)
+        n = kfifo_out(&sd->blk_reqs, out, max);
+    n += kfifo_out(&sd->other_msgs, out + n, max - n);
+    for_daemon = file != sd->blk_reader && !kfifo_is_empty(&sd->blk_reqs);
+    lost = sd->lost;
+    sd->lost = 0;
     spin_unlock(&sd->ring_lock);
+    if (for_daemon)
+        wake_up_interruptible(&sd->readers); /* requests kept aside for the daemon */
+    if (lost)
+        dev_warn_ratelimited(sd->dev, "%u notifications lost: no reader took them\n", lost);
     return n;
 }
 
-ssize_t shyper_notify_read(struct shyper_dev *sd, char __user *buf, size_t count, bool nonblock)
+void shyper_notify_set_blk_reader(struct shyper_dev *sd, struct file *file)
+{
+    spin_lock(&sd->ring_lock);
+    if (!file)
+        drain_ring(sd); /* with the old reader gone, its requests are dropped */
+    WRITE_ONCE(sd->blk_reader, file);
+    kfifo_reset(&sd->blk_reqs);
+    spin_unlock(&sd->ring_lock);
+}
+
+ssize_t shyper_notify_read(struct shyper_dev *sd, struct file *file, char __user *buf, size_t count)
 {
     struct shyper_msg msgs[SHYPER_READ_BATCH];
     size_t max = min_t(size_t, count / sizeof(msgs[0]), SHYPER_READ_BATCH);
@@ -139,12 +193,12 @@ ssize_t shyper_notify_read(struct shyper_dev *sd, char __user *buf, size_t count
 
     if (!max)
         return -EINVAL;
-    while (!(n = ring_pop(sd, msgs, max))) {
+    while (!(n = take_msgs(sd, file, msgs, max))) {
         int err;
 
-        if (nonblock)
+        if (file->f_flags & O_NONBLOCK)
             return -EAGAIN;
-        err = wait_event_interruptible(sd->readers, ring_pending(sd));
+        err = wait_event_interruptible(sd->readers, msgs_pending(sd, file));
         if (err)
             return err;
     }
@@ -154,5 +208,5 @@ ssize_t shyper_notify_read(struct shyper_dev *sd, char __user *buf, size_t count
 __poll_t shyper_notify_poll(struct shyper_dev *sd, struct file *file, poll_table *wait)
 {
     poll_wait(file, &sd->readers, wait);
-    return ring_pending(sd) ? EPOLLIN | EPOLLRDNORM : 0;
+    return msgs_pending(sd, file) ? EPOLLIN | EPOLLRDNORM : 0;
 }

@@ -47,19 +47,34 @@ void vm_notify_unregister(void)
 }
 
 /* Appends msg unless the ring is full (or the MVM corrupted tail); under notify.lock. */
-static void post(const struct shyper_msg *msg)
+static bool post(const struct shyper_msg *msg)
 {
     struct shyper_msg_ring *r = notify.ring;
     u32 tail = READ_ONCE(r->tail), next = (notify.head + 1) % notify.nr_slots;
 
     if (tail >= notify.nr_slots || next == tail) {
         WRITE_ONCE(r->dropped, ++notify.dropped);
-        return;
+        return false;
     }
     r->slots[notify.head] = *msg;
     __atomic_thread_fence(__ATOMIC_RELEASE); /* the message before the index that shows it */
     notify.head = next;
     WRITE_ONCE(r->head, next);
+    return true;
+}
+
+bool vm_notify_post(const struct shyper_msg *msg)
+{
+    struct vm *mvm = vm_get(0);
+    bool posted = false;
+
+    spin_lock(&notify.lock);
+    if (notify.ring)
+        posted = post(msg);
+    spin_unlock(&notify.lock);
+    if (posted && mvm && mvm->vplic && notify.irq)
+        vplic_raise(mvm->vplic, notify.irq);
+    return posted;
 }
 
 void vm_notify_state(struct vm *vm, enum shyper_vm_event event)
@@ -68,17 +83,8 @@ void vm_notify_state(struct vm *vm, enum shyper_vm_event event)
         .type = SHYPER_MSG_VM_STATE,
         .arg = {vm->id, event == SHYPER_VM_EVENT_REMOVED ? SHYPER_VM_REMOVED : vm->state, event},
     };
-    struct vm *mvm = vm_get(0);
-    bool posted = false;
 
-    spin_lock(&notify.lock);
-    if (notify.ring) {
-        post(&msg);
-        posted = true;
-    }
-    spin_unlock(&notify.lock);
-    if (posted && mvm && mvm->vplic && notify.irq)
-        vplic_raise(mvm->vplic, notify.irq);
+    vm_notify_post(&msg);
 }
 
 /* EMU_DEV_SHYPER: no registers, only the interrupt number. */

@@ -43,7 +43,8 @@ check guide_example 0 'VM "guest-os-1" (VM_T_LINUX)' \
     -- vm config --check "$here/vm1_config_riscv.json"
 check guide_example_warns 0 'warning: image.ramdisk_filename: "initrd.gz" is not loaded' \
     -- vm config --check "$here/vm1_config_riscv.json"
-check example_vm1 0 "ramdisk   initrd.gz at 0x8c000000" -- vm config --check "$examples/vm1.json"
+check example_vm1 0 "VIRTIO_BLK_MEDIATED  [0x10001000, 0x10002000) irq 19" \
+    -- vm config --check "$examples/vm1.json"
 check example_vm2 0 'VM "guest-os-2" (VM_T_LINUX)' -- vm config --check "$examples/vm2.json"
 check example_vm2_shares 0 "harts     0b0010 (1 vCPU), master hart 1" \
     -- vm config --check "$examples/vm2.json"

@@ -28,7 +28,7 @@ typedef uint32_t shyper_u32;
 typedef uint64_t shyper_u64;
 #endif
 
-#define SHYPER_ABI_VERSION 0x00010000 /* major << 16 | minor */
+#define SHYPER_ABI_VERSION 0x00010001 /* major << 16 | minor */
 
 #define SHYPER_EID_BASE   0x0A000000UL
 #define SHYPER_EID(group) (SHYPER_EID_BASE | ((unsigned long)(group) << 8))
@@ -82,6 +82,27 @@ enum shyper_config_fn {
 enum shyper_image {
     SHYPER_IMAGE_KERNEL = 0,
     SHYPER_IMAGE_INITRD = 1,
+};
+
+/*
+ * MEDIATED group: the MVM's daemon serves the guests' mediated virtio-blk disks
+ * (docs/mediated-blk.md).  The hypervisor posts each request as a SHYPER_MSG_BLK_REQ
+ * message; its data travels through a slot of a buffer in the MVM's RAM that the daemon
+ * registered with ATTACH.
+ */
+enum shyper_mediated_fn {
+    /* a0 = ipa of struct shyper_mediated_attach, a1 = its size -> nr_slots.  Requests go to
+     * the daemon from now on.  Replaces an earlier attachment, whose requests fail. */
+    SHYPER_MEDIATED_ATTACH = 0,
+    /* a0 = ipa of struct shyper_blk_done[n], a1 = n * its size (1 <= n <=
+     * SHYPER_MEDIATED_MAX_SLOTS) -> how many results reached their guest (the others were
+     * for requests the guest dropped meanwhile, e.g. by a reset); a guest gets at most one
+     * interrupt per call.  An entry naming no request in flight, or with a bad status or
+     * byte count, is skipped and the call returns SBI_ERR_INVALID_PARAM after the others. */
+    SHYPER_MEDIATED_COMPLETE = 1,
+    /* The daemon is gone: the requests in flight fail (IOERR), the buffer is forgotten and
+     * new requests fail at once until the next ATTACH. */
+    SHYPER_MEDIATED_DETACH = 2,
 };
 
 /* NOTIFY group: hypervisor -> MVM messages */
@@ -220,6 +241,8 @@ struct shyper_vm_spec {
 enum shyper_msg_type {
     /* arg0 = vm id, arg1 = new enum shyper_vm_state, arg2 = enum shyper_vm_event */
     SHYPER_MSG_VM_STATE = 1,
+    /* a mediated disk request: the message is a struct shyper_blk_req */
+    SHYPER_MSG_BLK_REQ = 2,
 };
 
 struct shyper_msg {
@@ -234,6 +257,61 @@ struct shyper_msg_ring {
     shyper_u32 head; /* written by the hypervisor */
     shyper_u32 tail; /* written by the MVM */
     struct shyper_msg slots[];
+};
+
+/* ------------------------------------------------------------------ mediated disks */
+
+#define SHYPER_MEDIATED_SLOT_SIZE (256 * 1024) /* bytes of data one request carries at most */
+#define SHYPER_MEDIATED_MAX_SLOTS 32
+#define SHYPER_MEDIATED_MAX_DISKS 16
+#define SHYPER_BLK_SECTOR_SIZE    512
+
+/* MEDIATED_ATTACH: the daemon's buffer and disks. */
+struct shyper_mediated_attach {
+    shyper_u32 nr_slots; /* 1..SHYPER_MEDIATED_MAX_SLOTS */
+    shyper_u32 nr_disks; /* 0..SHYPER_MEDIATED_MAX_DISKS */
+    /* slot i: SHYPER_MEDIATED_SLOT_SIZE bytes of the MVM's RAM, page aligned, no overlap */
+    shyper_u64 slot_ipa[SHYPER_MEDIATED_MAX_SLOTS];
+    /* mediated disk i's size in 512-byte sectors; 0: not served (its requests fail) */
+    shyper_u64 disk_sectors[SHYPER_MEDIATED_MAX_DISKS];
+};
+
+/* Request types: virtio-blk's VIRTIO_BLK_T_* (GET_ID is answered by the hypervisor). */
+enum shyper_blk_op {
+    SHYPER_BLK_READ = 0,  /* disk -> slot, len bytes */
+    SHYPER_BLK_WRITE = 1, /* slot -> disk, len bytes */
+    SHYPER_BLK_FLUSH = 4, /* make earlier writes durable; no data */
+};
+
+/* Results: virtio-blk's VIRTIO_BLK_S_*. */
+enum shyper_blk_status {
+    SHYPER_BLK_OK = 0,
+    SHYPER_BLK_IOERR = 1,
+    SHYPER_BLK_UNSUPP = 2,
+};
+
+/* A struct shyper_msg of type SHYPER_MSG_BLK_REQ.  The data of READ and WRITE is in slot
+ * SHYPER_BLK_REQ_SLOT(id) of the buffer.  Every request gets exactly one result, given
+ * back with MEDIATED_COMPLETE, unless the daemon detaches first. */
+struct shyper_blk_req {
+    shyper_u32 type; /* SHYPER_MSG_BLK_REQ */
+    shyper_u32 disk; /* mediated disk index */
+    shyper_u64 id;   /* unique among all requests since the hypervisor started */
+    shyper_u64 sector;
+    shyper_u32 op;  /* enum shyper_blk_op */
+    shyper_u32 len; /* bytes: a multiple of 512, at most SHYPER_MEDIATED_SLOT_SIZE; 0 for FLUSH */
+};
+
+_Static_assert(sizeof(struct shyper_blk_req) == sizeof(struct shyper_msg),
+               "a request is one message");
+
+#define SHYPER_BLK_REQ_SLOT(id) ((shyper_u32)((id)&0xff))
+
+/* MEDIATED_COMPLETE: the result of one request. */
+struct shyper_blk_done {
+    shyper_u64 id;
+    shyper_u32 status; /* enum shyper_blk_status */
+    shyper_u32 bytes;  /* READ: bytes placed in the slot (anything but len is an error); else 0 */
 };
 
 #endif

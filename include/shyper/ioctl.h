@@ -13,7 +13,15 @@
  * read() returns whole struct shyper_msg records (hypercall.h) as the hypervisor posts
  * them: it blocks until at least one is there (EAGAIN with O_NONBLOCK) and needs a buffer
  * of at least one record (EINVAL otherwise).  poll() reports POLLIN while messages wait.
- * With several readers, each message goes to one of them.
+ * With several readers, each message goes to one of them, except mediated-disk requests
+ * (SHYPER_MSG_BLK_REQ), which only the daemon's file reads, before any other message.
+ *
+ * The mediated-disk daemon (docs/mediated-blk.md): one open file at a time attaches with
+ * SHYPER_IOC_MEDIATED_ATTACH (EBUSY while another one is attached); it then mmap()s
+ * buffer_size bytes at offset 0 (MAP_SHARED, the file opened O_RDWR): slot i of the
+ * requests is at i * SHYPER_MEDIATED_SLOT_SIZE.  It reads the requests, serves them and
+ * returns their results with SHYPER_IOC_MEDIATED_COMPLETE.  Closing the file detaches it:
+ * the guests' requests in flight fail, and new ones fail until a daemon attaches again.
  */
 #ifndef SHYPER_IOCTL_H
 #define SHYPER_IOCTL_H
@@ -56,6 +64,20 @@ struct shyper_ioc_vm_load {
     shyper_u64 loaded; /* out: bytes of the image loaded so far */
 };
 
+struct shyper_ioc_mediated_attach {
+    shyper_u32 nr_disks;    /* in: entries of disk_sectors that are used */
+    shyper_u32 nr_slots;    /* out: request slots of SHYPER_MEDIATED_SLOT_SIZE bytes */
+    shyper_u64 buffer_size; /* out: bytes to mmap() at offset 0 */
+    /* in: mediated disk i's size in 512-byte sectors; 0: not served (its requests fail) */
+    shyper_u64 disk_sectors[SHYPER_MEDIATED_MAX_DISKS];
+};
+
+struct shyper_ioc_mediated_complete {
+    shyper_u64 done;      /* in: user address of struct shyper_blk_done[count] */
+    shyper_u32 count;     /* in: 1..SHYPER_MEDIATED_MAX_SLOTS */
+    shyper_u32 delivered; /* out: results that reached their guest */
+};
+
 /* SYSTEM_GET_INFO */
 #define SHYPER_IOC_SYSTEM_INFO                                                                     \
     _IOR(SHYPER_IOC_MAGIC, SHYPER_IOC_NR(SHYPER_GROUP_SYSTEM, SHYPER_SYSTEM_GET_INFO),             \
@@ -88,5 +110,15 @@ struct shyper_ioc_vm_load {
 #define SHYPER_IOC_VM_LOAD                                                                         \
     _IOWR(SHYPER_IOC_MAGIC, SHYPER_IOC_NR(SHYPER_GROUP_CONFIG, SHYPER_CONFIG_LOAD),                \
           struct shyper_ioc_vm_load)
+
+/* MEDIATED_ATTACH: the calling file becomes the mediated-disk daemon */
+#define SHYPER_IOC_MEDIATED_ATTACH                                                                 \
+    _IOWR(SHYPER_IOC_MAGIC, SHYPER_IOC_NR(SHYPER_GROUP_MEDIATED, SHYPER_MEDIATED_ATTACH),          \
+          struct shyper_ioc_mediated_attach)
+/* MEDIATED_COMPLETE, the daemon's file only (EPERM otherwise).  EINVAL when an entry named
+ * no request in flight; the others were delivered. */
+#define SHYPER_IOC_MEDIATED_COMPLETE                                                               \
+    _IOWR(SHYPER_IOC_MAGIC, SHYPER_IOC_NR(SHYPER_GROUP_MEDIATED, SHYPER_MEDIATED_COMPLETE),        \
+          struct shyper_ioc_mediated_complete)
 
 #endif

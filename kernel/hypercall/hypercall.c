@@ -9,9 +9,8 @@
 #define MVM_ID 0
 
 static const struct hc_group *const groups[] = {
-    [SHYPER_GROUP_SYSTEM] = &hc_system_group,
-    [SHYPER_GROUP_VMM] = &hc_vmm_group,
-    [SHYPER_GROUP_CONFIG] = &hc_config_group,
+    [SHYPER_GROUP_SYSTEM] = &hc_system_group, [SHYPER_GROUP_VMM] = &hc_vmm_group,
+    [SHYPER_GROUP_CONFIG] = &hc_config_group, [SHYPER_GROUP_MEDIATED] = &hc_mediated_group,
     [SHYPER_GROUP_NOTIFY] = &hc_notify_group,
 };
 

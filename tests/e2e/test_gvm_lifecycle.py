@@ -5,12 +5,15 @@ Usage: test_gvm_lifecycle.py --log <transcript> [--results <file>] -- <qemu comm
 
 Boots the MVM under Shyper (the given QEMU command: 4 harts, 2 GiB) and follows the
 user's workflow of docs/management.md in its shell: insmod /root/shyper.ko, start
-`shyper system daemon`, `shyper system info`, `shyper vm config /root/vm1.json`,
-`vm boot`, the guest's banner "[vm1] GVM guest-os-1 up" on the machine console,
-`vm list`, `vm info`, `vm stats`, `vm reboot` (the banner again), `vm shutdown`,
-`vm remove` (the free memory returns to what it was), bad configurations, then two
-guests sharing hart 1 (vm1.json and vm2.json) that both reach their banner and are
-removed while running, and finally rmmod, insmod again and poweroff.
+`shyper system daemon`, `shyper system info`, the MVM's virtio consoles /dev/hvc1..hvc4
+reaching VMs 1..4 (docs/virtio.md), `shyper vm config /root/vm1.json`, `vm boot`, the
+guest's boot log and banner "GVM guest-os-1 up" on the MVM's /dev/hvc1, a command typed
+into the guest through /dev/hvc1 and its output, the same through real `minicom -D
+/dev/hvc1`, `vm list`, `vm info`, `vm stats`, `vm reboot` (the banner again), `vm shutdown`
+(output to a stopped guest is dropped), `vm remove` (the free memory returns to what it
+was), bad configurations, then two guests sharing hart 1 (vm1.json and vm2.json) that
+both reach their banner, each on its own console, and are removed while running, and
+finally rmmod, insmod again and poweroff.
 Prints "PASS name" or "FAIL name: why" per check, then "N passed, M failed"; with
 --results, also writes "N M" to that file for tests/run_suite.py's summary.
 """
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +31,7 @@ from qemu_console import ConsoleError, QemuConsole  # noqa: E402
 MVM_BOOT_TIMEOUT = 600  # seconds; the MVM boots in well under a minute on an idle machine
 GVM_BOOT_TIMEOUT = 600  # a guest's Linux shares the machine with the MVM's
 CMD_TIMEOUT = 180
+LOG_TIMEOUT = 30  # a hypervisor log line that a command causes at once
 
 MODULE = "/root/shyper.ko"
 DAEMON_LOG = "/tmp/daemon.log"
@@ -34,9 +39,21 @@ DAEMON_PID = "/tmp/daemon.pid"
 FREE_PAGES = re.compile(r"\((\d+) of (\d+) pages free\)")
 
 
-def banner(vm_id, name):
-    """What the guest's /init prints, as the hypervisor shows it on the machine console."""
-    return r"\[vm%d\] GVM %s up" % (vm_id, re.escape(name))
+GUESTS = {1: "guest-os-1", 2: "guest-os-2"}  # cli/examples/vm1.json, vm2.json
+GVM_CONSOLE = 0x40001000  # every guest's console; the MVM's for VM n is at 0x4000n000
+MVM_CONSOLES = 4  # config/mvm.c: /dev/hvc1../dev/hvc4 for VMs 1..4
+
+
+def early_console_done(vm_id):
+    """The guest's last line on the SBI console (earlycon), as the hypervisor prints it on
+    the machine console: from then on its kernel and /init write to its virtio console."""
+    return r"\[vm%d\] [^\n]*bootconsole \[sbi0\] disabled" % vm_id
+
+
+def console_drop(vm_id, why):
+    """The hypervisor's warning when the MVM's console for VM vm_id drops output."""
+    return (r"vm0: virtio_console@%x: dropping output \(\d+ bytes so far\): peer vm%d console "
+            r"at 0x%x: %s" % (0x40000000 + vm_id * 0x1000, vm_id, GVM_CONSOLE, re.escape(why)))
 
 
 class Failed(Exception):
@@ -104,20 +121,93 @@ class Session:
             rows[int(m.group(1))] = m.groups()[1:]
         return rows
 
-    def start_guest(self, cmd, done, banners):
-        """Send a command that starts guests, check it printed `done`, and wait for every
-        banner (in any order).  Commands are typed, not run(), because the guests' console
-        lines share the machine console with the shell."""
+    def start_guest(self, cmd, done, consoles):
+        """Send a command that starts guests, check it printed `done`, wait until each guest
+        has left the SBI console (the machine console is the shell's alone again), then for
+        one more banner on each guest's console.  Typed, not run(), because the guests' early
+        boot lines share the machine console with the shell."""
         self.con.send_line(cmd)
         self.con.expect(re.escape(done), CMD_TIMEOUT)
-        pending = set(banners)
+        pending = {early_console_done(c.vm_id) for c in consoles}
         while pending:
-            seen = self.con.expect("|".join("(?:%s)" % b for b in pending), GVM_BOOT_TIMEOUT)
-            pending = {b for b in pending if not re.fullmatch(b, seen)}
+            seen = self.con.expect("|".join("(?:%s)" % p for p in pending), GVM_BOOT_TIMEOUT)
+            pending = {p for p in pending if not re.fullmatch(p, seen)}
         self.sh("true")  # back in step with the shell
+        for c in consoles:
+            c.wait_banner()
+
+    def expect_log(self, cmd, pattern):
+        """Type a command whose effect is a hypervisor log line on the machine console."""
+        self.con.send_line(cmd)
+        try:
+            self.con.expect(pattern, LOG_TIMEOUT)
+        except ConsoleError:
+            self.sh("true")  # QEMU is still there: back in step, and only this check fails
+            raise Failed("`%s` did not log /%s/" % (cmd, pattern))
+        self.sh("true")
+
+
+class Hvc:
+    """The MVM's end of VM n's virtio console, /dev/hvcN: the guest's console.
+
+    A reader in the MVM copies everything the guest prints to a log file, with the device in
+    raw mode, so that the MVM's tty neither echoes the guest's output back to it nor
+    translates it.  The reader starts before the guest boots: Linux's tty layer echoes what
+    it receives until `stty` sets raw mode, so output buffered while the device was closed
+    would come back to the guest as typed input.  A command is typed into the guest between
+    two echo markers, as QemuConsole.run() does on the machine console: the markers as
+    printed differ from the typed line, so the output between them is exactly the command's."""
+
+    def __init__(self, s, vm_id):
+        self.s = s
+        self.vm_id = vm_id
+        self.name = GUESTS[vm_id]
+        self.dev = "/dev/hvc%d" % vm_id
+        self.log = "/tmp/hvc%d.log" % vm_id
+        self.pid = "/tmp/hvc%d.pid" % vm_id
+        self.seq = 0
+        self.banners = 0  # banners seen so far
+
+    def banner(self):
+        return "GVM %s up" % self.name
+
+    def start_reader(self, fresh=False):
+        """Start copying the console to the log: a new log, or appending to it.  (The MVM's
+        /tmp is on its disk: a fresh log must not find an earlier run's.)"""
+        self.s.sh("{ { stty raw -echo; exec cat; } < %s %s %s 2>&1 & echo $! > %s; }"
+                  % (self.dev, ">" if fresh else ">>", self.log, self.pid))
+
+    def stop_reader(self):
+        self.s.sh("kill $(cat %s)" % self.pid)
+
+    def count(self, pattern):
+        """Lines of the log matching pattern (a basic regular expression)."""
+        return int(self.s.sh("grep -c %s %s" % (shlex.quote(pattern), self.log), status=None))
+
+    def wait_banner(self, timeout=GVM_BOOT_TIMEOUT):
+        """Wait for one more banner on the console log."""
+        self.banners += 1
+        self.s.sh("timeout %d sh -c 'until [ $(grep -c \"%s\" %s) -ge %d ]; do sleep 1; done'"
+                  % (timeout, self.banner(), self.log, self.banners), timeout=timeout + 60)
+
+    def run(self, cmd, timeout=CMD_TIMEOUT):
+        """Type `cmd` into the guest's shell; returns its output."""
+        self.seq += 1
+        n = self.seq
+        line = 'echo "@@GVM""-BEGIN-%d@@"; %s; echo "@@GVM""-END-%d:$?@@"' % (n, cmd, n)
+        self.s.sh("printf '%%s\\n' %s > %s" % (shlex.quote(line), self.dev))
+        self.s.sh("timeout %d sh -c 'until grep -q \"@@GVM-END-%d:\" %s; do sleep 0.2; done'"
+                  % (timeout, n, self.log), timeout=timeout + 60)
+        out = self.s.sh("sed -n '/@@GVM-BEGIN-%d@@/,/@@GVM-END-%d:/p' %s" % (n, n, self.log))
+        m = re.search(r"@@GVM-BEGIN-%d@@\n(.*)@@GVM-END-%d:(\d+)@@" % (n, n), out, re.S)
+        if not m or m.group(2) != "0":
+            raise Failed("`%s` in vm%d: %r" % (cmd, self.vm_id, out[-300:]))
+        return m.group(1)
 
 
 def run_checks(s, state):
+    hvc = {vm_id: Hvc(s, vm_id) for vm_id in GUESTS}
+
     # ---------------------------------------------------------------- the MVM and the module
     def boot():
         s.con.wait_prompt(MVM_BOOT_TIMEOUT)
@@ -133,7 +223,7 @@ def run_checks(s, state):
         s.sh("{ shyper system daemon /root/mediated-cfg.json > %s 2>&1 & echo $! > %s; }"
              % (DAEMON_LOG, DAEMON_PID))
         out = s.sh("sleep 1; cat %s" % DAEMON_LOG)
-        s.expect_in(out, "reporting VM state changes", "mediated disks are not served yet")
+        s.expect_in(out, "reporting VM state changes", "serving 2 mediated disks")
     s.check("daemon-start", daemon)
 
     def system_info():
@@ -142,6 +232,13 @@ def run_checks(s, state):
         state["free"] = s.free_pages()
         print("  free pages: %d" % state["free"], flush=True)
     s.check("system-info", system_info, needed=True)
+
+    def console_mapping():
+        # Before any guest exists, output to /dev/hvcN is dropped by the MVM's console for
+        # VM N (at 0x4000N000), which says so: hvcN <-> VM N for each of them.
+        for n in range(1, MVM_CONSOLES + 1):
+            s.expect_log("echo probe > /dev/hvc%d" % n, console_drop(n, "no console there"))
+    s.check("console-mapping", console_mapping)
 
     # ---------------------------------------------------------------- bad configurations
     def bad_hex():
@@ -161,13 +258,13 @@ def run_checks(s, state):
     s.check("config-missing-hart", bad_hart)
 
     def unsupported_device():
-        net = ('"type": "EMU_DEVICE_T_PLIC" }, { "name": "virtio_net@50000000", '
-               '"base_ipa": "0x50000000", "length": "0x1000", "irq_id": 20, '
-               '"cfg_list": [116, 86, 170, 15, 71, 209], "type": "EMU_DEVICE_T_VIRTIO_NET"')
-        out = s.sh("sed 's/\"type\": \"EMU_DEVICE_T_PLIC\"/%s/' /root/vm1.json > /tmp/net.json;"
-                   " cd /root && shyper vm config /tmp/net.json" % net, status=None)
+        # Rust-Shyper's emulated UART: the CLI knows the type, the hypervisor has no such device.
+        uart = ('"type": "EMU_DEVICE_T_PLIC" }, { "name": "console@60000000", '
+                '"base_ipa": "0x60000000", "length": "0x1000", "type": "EMU_DEVICE_T_CONSOLE"')
+        out = s.sh("sed 's/\"type\": \"EMU_DEVICE_T_PLIC\"/%s/' /root/vm1.json > /tmp/uart.json;"
+                   " cd /root && shyper vm config /tmp/uart.json" % uart, status=None)
         if s.con.last_status == 0:
-            raise Failed("a config with a virtio-net device was accepted: %r" % out)
+            raise Failed("a config with an emulated UART was accepted: %r" % out)
         s.expect_in(out, 'did not create VM "guest-os-1"')
         if 1 in s.vm_rows():
             raise Failed("a VM was left behind")
@@ -184,8 +281,44 @@ def run_checks(s, state):
             raise Failed("vm list: %r" % rows)
     s.check("vm-config", config, needed=True)
 
+    def console_not_running():
+        hvc[1].start_reader(fresh=True)
+        s.expect_log("echo probe > /dev/hvc1", console_drop(1, "its VM is not running"))
+    s.check("console-configured-peer", console_not_running, needed=True)
+
     s.check("vm-boot", lambda: s.start_guest("shyper vm boot 1", 'VM 1 "guest-os-1" booted',
-                                             [banner(1, "guest-os-1")]), needed=True)
+                                             [hvc[1]]), needed=True)
+
+    def console_boot_log():
+        # The kernel's lines from the virtio console's start on, then its init's banner.
+        for line in ("Run /.*init as init process", "GVM guest-os-1 up"):
+            if hvc[1].count(line) != 1:
+                raise Failed("%r is not once in the guest's console log %s:\n%s"
+                             % (line, hvc[1].log, s.sh("tail -c 1500 %s" % hvc[1].log)))
+    s.check("console-boot-log", console_boot_log)
+
+    def console_command():
+        out = hvc[1].run("uname -r; echo token-$((6*7)); hostname")
+        release = s.sh("uname -r").strip()  # the guests run the MVM's kernel
+        if out.split() != [release, "token-42", "guest-os-1"]:
+            raise Failed("typed `uname -r; echo token-$((6*7)); hostname`, got %r" % out)
+    s.check("console-command", console_command)
+
+    def console_minicom():
+        # The guide's `minicom -D /dev/hvc1`, driven by a runscript (-S) that types a command
+        # and waits; -C captures the session.  (The script does not `expect` the output: what
+        # a runscript expects does not reliably reach the screen and the capture.)  The
+        # reader steps aside meanwhile.
+        hvc[1].stop_reader()
+        s.sh("printf '%s\\n' 'send \"echo MINICOM | tr A-Z a-z\"' 'sleep 3' "
+             "> /tmp/minicom.script; rm -f /tmp/minicom.cap")
+        s.sh("timeout 8 minicom -o -D /dev/hvc1 -C /tmp/minicom.cap -S /tmp/minicom.script",
+             status=None)
+        cap = s.sh("cat /tmp/minicom.cap")
+        hvc[1].start_reader()
+        if not re.search(r"echo MINICOM \| tr A-Z a-z\n+minicom\n", cap):
+            raise Failed("minicom's capture: %r" % cap[-500:])
+    s.check("console-minicom", console_minicom)
 
     def listed_running():
         row = s.vm_rows().get(1)
@@ -209,8 +342,7 @@ def run_checks(s, state):
     s.check("vm-stats", stats)
 
     s.check("vm-reboot", lambda: s.start_guest("shyper vm reboot 1",
-                                               'VM 1 "guest-os-1" rebooted',
-                                               [banner(1, "guest-os-1")]))
+                                               'VM 1 "guest-os-1" rebooted', [hvc[1]]))
 
     def shutdown():
         s.expect_in(s.sh("shyper vm shutdown 1"), 'VM 1 "guest-os-1" shut down')
@@ -220,6 +352,11 @@ def run_checks(s, state):
         out = s.sh("shyper vm shutdown 1", status=1)
         s.expect_in(out, 'VM 1 "guest-os-1" is stopped')
     s.check("vm-shutdown", shutdown)
+
+    def console_stopped_peer():
+        # Output to a stopped guest is dropped at once: the MVM's write never waits.
+        s.expect_log("echo probe > /dev/hvc1", console_drop(1, "its VM is not running"))
+    s.check("console-stopped-peer", console_stopped_peer)
 
     def remove():
         s.expect_in(s.sh("shyper vm remove 1"), 'VM 1 "guest-os-1" removed')
@@ -244,9 +381,21 @@ def run_checks(s, state):
         s.expect_in(out, 'VM 1 "guest-os-1" configured', 'VM 2 "guest-os-2" configured')
     s.check("shared-config", two_configs, needed=True)
 
-    s.check("shared-boot", lambda: s.start_guest(
-        "shyper vm boot 1; shyper vm boot 2", 'VM 2 "guest-os-2" booted',
-        [banner(1, "guest-os-1"), banner(2, "guest-os-2")]), needed=True)
+    def shared_boot():
+        hvc[2].start_reader(fresh=True)
+        s.start_guest("shyper vm boot 1; shyper vm boot 2", 'VM 2 "guest-os-2" booted',
+                      [hvc[1], hvc[2]])
+    s.check("shared-boot", shared_boot, needed=True)
+
+    def shared_consoles():
+        # Each guest on its own console: its banner, and a typed command answered by it.
+        for vm_id, other in ((1, 2), (2, 1)):
+            if hvc[vm_id].count(hvc[other].banner()):
+                raise Failed("%s's banner on %s" % (hvc[other].name, hvc[vm_id].dev))
+            name = hvc[vm_id].run("hostname").strip()
+            if name != GUESTS[vm_id]:
+                raise Failed("`hostname` typed into %s answered %r" % (hvc[vm_id].dev, name))
+    s.check("shared-consoles", shared_consoles)
 
     def both_running():
         rows = s.vm_rows()
@@ -270,6 +419,8 @@ def run_checks(s, state):
     # ---------------------------------------------------------------- the module again
     def rmmod():
         s.sh("kill $(cat %s); sleep 1" % DAEMON_PID)  # the daemon holds /dev/shyper open
+        for c in hvc.values():
+            c.stop_reader()
         s.sh("rmmod shyper && test ! -e /dev/shyper")
         s.sh("insmod %s && shyper vm list" % MODULE)
     s.check("rmmod-insmod", rmmod)

@@ -159,8 +159,8 @@ static void check_basics(u64 *f0, u64 *irqs0)
              SBI_ERR_INVALID_ADDRESS, "hc-sysinfo-outside-ram");
     CHECK_EQ(hc(SHYPER_GROUP_SYSTEM, BAD_FN, 0, 0, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED,
              "hc-unknown-function");
-    CHECK_EQ(hc(SHYPER_GROUP_MEDIATED, 0, 0, 0, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED,
-             "hc-mediated-group-absent");
+    CHECK_EQ(hc(SHYPER_GROUP_MEDIATED, BAD_FN, 0, 0, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED,
+             "hc-mediated-unknown-function");
     CHECK_EQ(sbi_call(SHYPER_EID(SHYPER_GROUP_VMM) + 1, 0, 0, 0, 0, 0, 0, 0).error,
              SBI_ERR_NOT_SUPPORTED, "hc-eid-low-bits-not-a-group");
     CHECK_EQ(sbi_probe(SHYPER_EID(SHYPER_GROUP_CONFIG)).value, 1, "hc-probe-config-group");

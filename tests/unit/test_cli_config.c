@@ -187,10 +187,11 @@ TEST(cli_config_examples_are_clean)
     EXPECT_TRUE(load_fixture("cli/examples/vm1.json"));
     EXPECT_EQ(diag.count, 0);
     EXPECT_EQ(vm_cpu_harts(&cfg.cpu), 0x2);
-    EXPECT_STR_EQ(cfg.image.ramdisk_filename, "initrd.gz");
-    EXPECT_EQ(cfg.image.ramdisk_load_ipa, 0x8c000000);
-    EXPECT_EQ(cfg.emu_device_count, 1);
+    EXPECT_EQ(cfg.image.ramdisk_load_ipa, 0); /* the root is the mediated disk */
+    EXPECT_EQ(cfg.emu_device_count, 4);
     EXPECT_EQ(cfg.emu_devices[0].type, EMU_DEVICE_T_PLIC);
+    EXPECT_EQ(cfg.emu_devices[1].type, EMU_DEVICE_T_VIRTIO_BLK_MEDIATED);
+    EXPECT_EQ(cfg.emu_devices[1].cfg_list[0], 0);
     EXPECT_TRUE(load_fixture("cli/examples/vm2.json"));
     EXPECT_EQ(diag.count, 0);
     EXPECT_STR_EQ(cfg.name, "guest-os-2");
@@ -589,6 +590,8 @@ TEST(cli_config_device_cfg_lists)
                                    "6: the 6 bytes of the MAC address");
     EXPECT_TRUE(!load_edited("[0, 131072]", "[0, 0]"));
     EXPECT_STR_CONTAINS(diag_text, "list[1].cfg_list[1]: the sector count must not be 0");
+    EXPECT_TRUE(!load_edited("[0, 131072]", "[16, 131072]"));
+    EXPECT_STR_CONTAINS(diag_text, "list[1].cfg_list[0]: mediated disk 16 is not in 0..15");
     EXPECT_TRUE(!load_edited("[0, 131072]", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, "
                                             "15, 16]"));
     EXPECT_STR_CONTAINS(diag_text, "list[1].cfg_list: has 17 entries; at most 16 are allowed");

@@ -45,7 +45,8 @@ struct hc_group {
     u32 nr_fns;
 };
 
-extern const struct hc_group hc_system_group, hc_vmm_group, hc_config_group, hc_notify_group;
+extern const struct hc_group hc_system_group, hc_vmm_group, hc_config_group, hc_mediated_group,
+    hc_notify_group;
 
 /* True when group exists (SBI probe of its extension id). */
 bool hypercall_group_exists(u32 group);

@@ -25,6 +25,10 @@ struct vm;
 u32 vm_notify_register(void *ring, u64 size);
 /* Stops using the registered ring (its memory may be freed afterwards). */
 void vm_notify_unregister(void);
+/* Appends msg to the ring and raises the MVM's interrupt.  False when no ring is
+ * registered or it is full (the message is lost; a full ring counts it in `dropped`).
+ * Callable from any hart. */
+bool vm_notify_post(const struct shyper_msg *msg);
 /* Posts SHYPER_MSG_VM_STATE (vm's id and state, or SHYPER_VM_REMOVED) and raises the
  * MVM's interrupt.  Callable from any hart. */
 void vm_notify_state(struct vm *vm, enum shyper_vm_event event);
