@@ -6,10 +6,11 @@
  * a pair is two devices naming each other (the MVM's console for VM n and VM n's console).
  *
  * A transmit notification is served after the transport returns from the register write
- * and the device lock is released (virtio_emu.h's order): under tx_lock, repeatedly take
- * one chain under the sender's lock, release it, and deliver the bytes under the links
- * lock and the peer's lock.  At most VCON_TX_BURST chains per write, so that a guest
- * feeding its transmitq from other harts cannot keep this hart in the hypervisor.
+ * and the device lock is released (virtio_emu.h's post_unlock hook): under tx_lock,
+ * repeatedly take one chain under the sender's lock, release it, and deliver the bytes
+ * under the links lock and the peer's lock.  At most CONSOLE_BURST chains per write, so
+ * that a guest feeding its transmitq from other harts cannot keep this hart in the
+ * hypervisor.
  *
  * Bytes are dropped, and the sender never waits, when the peer is absent, belongs to a VM
  * that is not running, or does not name the sender back (tx_lost; logged once until a
@@ -29,16 +30,12 @@
 #define VCON_CFG_PEER_BASE 1
 #define VCON_CFG_LEN       2
 #define VCON_PENDING_SIZE  KIB(64)
-#define VCON_TX_BURST      (2 * CONSOLE_QUEUE_SIZE)
 
 struct vcon {
     struct virtio_emu emu;
     struct console_port port; /* under emu.lock */
-    /* virtio_emu's MMIO ops, which vcon_mmio_ops wrap to transmit after a write. */
-    const struct mmio_ops *transport;
     u32 peer_vm;
     gpaddr_t peer_base;
-    u32 tx_kicked;      /* the driver notified the transmitq (atomic: set under emu.lock) */
     bool overflowing;   /* pending bytes were dropped since the ring last emptied (logged) */
     u64 dropped_before; /* port.rx_dropped when that began */
     spinlock_t tx_lock; /* serialises transmission: tx_buf, tx_lost, lost_why */
@@ -53,11 +50,6 @@ struct vcon {
 static struct vcon *vcon_of_vdev(struct virtio_dev *vdev)
 {
     return container_of(vdev, struct vcon, emu.vdev);
-}
-
-static struct vcon *vcon_of_dev(struct mmio_dev *dev)
-{
-    return container_of((struct virtio_emu *)dev->priv, struct vcon, emu);
 }
 
 /* ---------------------------------------------------------------- receiving */
@@ -125,10 +117,13 @@ static void deliver(struct vcon *vc, const u8 *buf, u32 len)
 
 /* ---------------------------------------------------------------- transmitting */
 
-static void transmit(struct vcon *vc)
+/* The post_unlock hook: the transmitq was notified. */
+static void transmit(struct virtio_emu *emu)
 {
+    struct vcon *vc = container_of(emu, struct vcon, emu);
+
     spin_lock(&vc->tx_lock);
-    for (u32 i = 0; i < VCON_TX_BURST; i++) {
+    for (u32 i = 0; i < CONSOLE_BURST; i++) {
         spin_lock(&vc->emu.lock);
         int n = console_port_transmit(&vc->emu.vdev, &vc->port, vc->tx_buf, sizeof(vc->tx_buf));
         spin_unlock(&vc->emu.lock);
@@ -147,7 +142,7 @@ static void vcon_notify(struct virtio_dev *vdev, u32 q)
     struct vcon *vc = vcon_of_vdev(vdev);
 
     if (q == CONSOLE_TX_QUEUE) {
-        __atomic_store_n(&vc->tx_kicked, 1, __ATOMIC_RELEASE);
+        virtio_emu_request_post_unlock(&vc->emu);
         return;
     }
     console_port_rx_notify(vdev, &vc->port);
@@ -166,42 +161,6 @@ static void vcon_reset(struct virtio_dev *vdev)
 static const struct virtio_dev_ops vcon_virtio_ops = {
     .notify = vcon_notify,
     .reset = vcon_reset,
-};
-
-/* ---------------------------------------------------------------- MMIO, wrapping virtio_emu's */
-
-static int vcon_read(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width,
-                     u64 *value)
-{
-    return vcon_of_dev(dev)->transport->read(dev, vcpu, offset, width, value);
-}
-
-static int vcon_write(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width,
-                      u64 value)
-{
-    struct vcon *vc = vcon_of_dev(dev);
-    int err = vc->transport->write(dev, vcpu, offset, width, value);
-
-    if (__atomic_exchange_n(&vc->tx_kicked, 0, __ATOMIC_ACQ_REL))
-        transmit(vc);
-    return err;
-}
-
-static void vcon_mmio_reset(struct mmio_dev *dev)
-{
-    vcon_of_dev(dev)->transport->reset(dev);
-}
-
-static void vcon_destroy(struct mmio_dev *dev)
-{
-    vcon_of_dev(dev)->transport->destroy(dev);
-}
-
-static const struct mmio_ops vcon_mmio_ops = {
-    .read = vcon_read,
-    .write = vcon_write,
-    .reset = vcon_mmio_reset,
-    .destroy = vcon_destroy,
 };
 
 /* ---------------------------------------------------------------- creation */
@@ -226,6 +185,7 @@ static int vcon_create(struct mmio_dev *dev, const struct vm_emu_dev_config *cfg
         return -ENOMEM;
     struct vcon *vc = (struct vcon *)pa;
     vc->emu.vdev.ops = &vcon_virtio_ops;
+    vc->emu.post_unlock = transmit;
     vc->peer_vm = (u32)cfg->cfg[VCON_CFG_PEER_VM];
     vc->peer_base = cfg->cfg[VCON_CFG_PEER_BASE];
     spin_lock_init(&vc->tx_lock);
@@ -233,13 +193,9 @@ static int vcon_create(struct mmio_dev *dev, const struct vm_emu_dev_config *cfg
                                     VCON_PENDING_SIZE)
                   ? virtio_emu_attach(dev, &vc->emu, cfg, vcon_free)
                   : -EINVAL;
-    if (err) {
+    if (err)
         page_free(pa, VCON_PAGES);
-        return err;
-    }
-    vc->transport = dev->ops;
-    dev->ops = &vcon_mmio_ops;
-    return 0;
+    return err;
 }
 
 const struct emu_dev_type_desc virtio_console_dev_type = {

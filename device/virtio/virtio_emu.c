@@ -91,6 +91,18 @@ static int emu_read(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigne
     return err;
 }
 
+void virtio_emu_request_post_unlock(struct virtio_emu *emu)
+{
+    __atomic_store_n(&emu->post_unlock_due, 1, __ATOMIC_RELEASE);
+}
+
+/* Takes a pending request: the plain load keeps the common write free of an atomic swap. */
+static bool take_post_unlock(struct virtio_emu *emu)
+{
+    return __atomic_load_n(&emu->post_unlock_due, __ATOMIC_RELAXED) &&
+           __atomic_exchange_n(&emu->post_unlock_due, 0, __ATOMIC_ACQ_REL);
+}
+
 static int emu_write(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width, u64 value)
 {
     struct virtio_emu *emu = dev->priv;
@@ -99,6 +111,8 @@ static int emu_write(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsign
     spin_lock(&emu->lock);
     int err = virtio_mmio_write(&emu->vdev, offset, width, value);
     spin_unlock(&emu->lock);
+    if (emu->post_unlock && take_post_unlock(emu))
+        emu->post_unlock(emu);
     return err;
 }
 
@@ -151,6 +165,7 @@ int virtio_emu_attach(struct mmio_dev *dev, struct virtio_emu *emu,
     emu->base = dev->base;
     emu->irq = cfg->irq;
     emu->destroy = destroy;
+    emu->post_unlock_due = 0;
     emu->vdev.name = dev->name;
     emu->vdev.mem = &emu->mem;
     emu->vdev.raise_irq = raise_irq;

@@ -35,11 +35,13 @@
 #define REG_QUEUE_RESET       0x0c0
 #define REG_CONFIG_GENERATION 0x0fc
 
-#define REG_WIDTH     4
-#define WORD_BITS     32
-#define FEATURE_WORDS 2
-#define NO_SHM_REGION 0xffffffffU /* SHMLen and SHMBase of a region that does not exist */
-#define NOTIFY_QUEUE  0xffff      /* QueueNotify carries the queue index (no NOTIFICATION_DATA) */
+#define REG_WIDTH       4
+#define WORD_BITS       32
+#define FEATURE_WORDS   2
+#define NO_SHM_REGION   0xffffffffU /* SHMLen and SHMBase of a region that does not exist */
+#define NOTIFY_QUEUE    0xffff      /* QueueNotify carries the queue index (no NOTIFICATION_DATA) */
+#define QUEUE_READY_BIT 0x1         /* QueueReady */
+#define QUEUE_RESET_BIT 0x1         /* QueueReset */
 
 #define TRANSPORT_FEATURES                                                                         \
     (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_F_INDIRECT_DESC) |                 \
@@ -72,8 +74,8 @@ static void reset_transport(struct virtio_dev *dev)
 
 int virtio_dev_init(struct virtio_dev *dev)
 {
-    if (!dev->nr_queues || !dev->queues || !dev->ops || !dev->ops->notify || !dev->ops->reset ||
-        !dev->mem || !dev->raise_irq || dev->config_size > VIRTIO_MMIO_CONFIG_MAX ||
+    if (!dev->nr_queues || !dev->queues || !dev->ops || !dev->ops->notify || !dev->mem ||
+        !dev->raise_irq || dev->config_size > VIRTIO_MMIO_CONFIG_MAX ||
         (dev->config_size && !dev->ops->config_read) ||
         (dev->features & ~VIRTIO_DEVICE_FEATURE_MASK))
         return -EINVAL;
@@ -82,6 +84,7 @@ int virtio_dev_init(struct virtio_dev *dev)
             return -EINVAL;
     dev->offered = dev->features | TRANSPORT_FEATURES;
     dev->config_generation = 0;
+    dev->failures = 0;
     reset_transport(dev);
     return 0;
 }
@@ -94,7 +97,7 @@ bool virtio_dev_live(const struct virtio_dev *dev)
 
 bool virtio_dev_has_feature(const struct virtio_dev *dev, u32 bit)
 {
-    return (dev->status & VIRTIO_STATUS_FEATURES_OK) && bit < 64 &&
+    return (dev->status & VIRTIO_STATUS_FEATURES_OK) && bit < FEATURE_WORDS * WORD_BITS &&
            (dev->driver_features & VIRTIO_FEATURE(bit));
 }
 
@@ -127,11 +130,24 @@ void virtio_dev_config_changed(struct virtio_dev *dev)
         raise_interrupt(dev, VIRTIO_INT_CONFIG);
 }
 
+/* One more error: logged while the device is within its limit (virtio_mmio.h). */
+static void log_failure(struct virtio_dev *dev, u32 q, const char *why)
+{
+    u64 n = ++dev->failures;
+
+    if (n < VIRTIO_FAIL_LOG_LIMIT)
+        log_warn("virtio %s: queue %u: %s; device needs reset", dev->name, q, why);
+    else if (n == VIRTIO_FAIL_LOG_LIMIT)
+        log_warn("virtio %s: queue %u: %s; device needs reset (error %u: further ones are "
+                 "counted, not logged)",
+                 dev->name, q, why, VIRTIO_FAIL_LOG_LIMIT);
+}
+
 void virtio_dev_fail(struct virtio_dev *dev, u32 q, const char *why)
 {
     if (dev->status & VIRTIO_STATUS_NEEDS_RESET)
         return;
-    log_warn("virtio %s: queue %u: %s; device needs reset", dev->name, q, why);
+    log_failure(dev, q, why);
     dev->status |= VIRTIO_STATUS_NEEDS_RESET;
     if (dev->status & VIRTIO_STATUS_DRIVER_OK)
         raise_interrupt(dev, VIRTIO_INT_CONFIG);
@@ -188,7 +204,7 @@ static void enable_queue(struct virtio_dev *dev, u32 q)
 
 static void write_queue_ready(struct virtio_dev *dev, struct virtio_queue *q, u32 value)
 {
-    bool ready = value & 1;
+    bool ready = value & QUEUE_READY_BIT;
 
     if (ready == q->ready)
         return;
@@ -201,7 +217,7 @@ static void write_queue_ready(struct virtio_dev *dev, struct virtio_queue *q, u3
 
 static void write_queue_reset(struct virtio_dev *dev, struct virtio_queue *q, u32 value)
 {
-    if (!(value & 1))
+    if (!(value & QUEUE_RESET_BIT))
         return;
     clear_queue(q);
     stop_queue(dev, dev->queue_sel);
@@ -255,10 +271,21 @@ static bool features_acceptable(const struct virtio_dev *dev)
            (dev->driver_features & VIRTIO_FEATURE(VIRTIO_F_VERSION_1));
 }
 
-void virtio_dev_reset(struct virtio_dev *dev)
+/* The driver's reset (Status 0), and the first part of the hypervisor's. */
+static void reset_device(struct virtio_dev *dev)
 {
     reset_transport(dev);
-    dev->ops->reset(dev);
+    if (dev->ops->reset)
+        dev->ops->reset(dev);
+}
+
+void virtio_dev_reset(struct virtio_dev *dev)
+{
+    if (dev->failures > VIRTIO_FAIL_LOG_LIMIT)
+        log_warn("virtio %s: needed reset %lu times, %lu of them not logged", dev->name,
+                 dev->failures, dev->failures - VIRTIO_FAIL_LOG_LIMIT);
+    dev->failures = 0;
+    reset_device(dev);
 }
 
 static void write_status(struct virtio_dev *dev, u32 value)
@@ -266,7 +293,7 @@ static void write_status(struct virtio_dev *dev, u32 value)
     u32 added, status;
 
     if (value == 0) {
-        virtio_dev_reset(dev);
+        reset_device(dev);
         return;
     }
     added = value & DRIVER_STATUS_BITS & ~dev->status;

@@ -8,9 +8,10 @@
  * struct virtio_net_hdr (VERSION_1 layout); the transmitted header is ignored, a received
  * one says "no offload, one buffer".
  *
- * Transmit.  A kick of the transmit queue only marks it (under the device lock); the frames
- * are switched after the guest's register write returned and released the device lock,
- * one at a time, under the device's tx_lock so that two vCPUs kicking keep them in order:
+ * Transmit.  A kick of the transmit queue only asks for the transmit path (under the device
+ * lock); the frames are switched after the guest's register write released the device lock
+ * (virtio_emu.h's post_unlock hook), one at a time, under the device's tx_lock so that two
+ * vCPUs kicking keep them in order:
  *   1. under the device lock: pop a chain, copy its frame into the bounce buffer, return
  *      the chain (frames that are too short or too long are returned and dropped);
  *   2. under the links lock: the switch's decision, then each destination under its own
@@ -74,10 +75,8 @@ struct virtio_net {
     struct virtio_emu emu;
     struct virtio_queue queues[NET_NR_QUEUES];
     struct virtio_net_config config;
-    u32 port;                      /* in the switch */
-    const struct mmio_ops *window; /* virtio_emu's ops for the MMIO window */
-    bool tx_kicked;                /* written under the device lock, read after a guest write */
-    spinlock_t tx_lock;            /* the transmit path, frame, frame_len and bad_frames */
+    u32 port;           /* in the switch */
+    spinlock_t tx_lock; /* the transmit path, frame, frame_len and bad_frames */
     /* The frame being switched; any longer than NET_FRAME_MAX is not copied and has
      * frame_len NET_FRAME_MAX + 1 (the switch drops it by its length). */
     u32 frame_len;
@@ -160,7 +159,6 @@ static bool take_frame(struct virtio_net *net)
     int r = 0;
 
     spin_lock(&net->emu.lock);
-    __atomic_store_n(&net->tx_kicked, false, __ATOMIC_RELAXED);
     vq = virtio_dev_queue(vdev, NET_QUEUE_TX);
     if (vq) {
         vq_disable_notify(vq);
@@ -198,8 +196,11 @@ static void switch_frame(struct virtio_net *net)
                  net_name(net), net_switch_strerror(err));
 }
 
-static void transmit(struct virtio_net *net)
+/* The post_unlock hook: the transmit queue was notified. */
+static void transmit(struct virtio_emu *emu)
 {
+    struct virtio_net *net = container_of(emu, struct virtio_net, emu);
+
     spin_lock(&net->tx_lock);
     while (take_frame(net))
         switch_frame(net);
@@ -220,62 +221,14 @@ static void net_notify(struct virtio_dev *vdev, u32 q)
     struct virtio_net *net = to_net(vdev);
 
     if (q == NET_QUEUE_TX)
-        __atomic_store_n(&net->tx_kicked, true, __ATOMIC_RELAXED);
+        virtio_emu_request_post_unlock(&net->emu);
     else /* receive buffers are taken when frames arrive: no kick needed */
         vq_disable_notify(virtio_dev_queue(vdev, q));
-}
-
-static void net_reset(struct virtio_dev *vdev)
-{
-    __atomic_store_n(&to_net(vdev)->tx_kicked, false, __ATOMIC_RELAXED);
 }
 
 static const struct virtio_dev_ops net_ops = {
     .config_read = net_config_read,
     .notify = net_notify,
-    .reset = net_reset,
-};
-
-/* ---------------------------------------------------------------- MMIO window */
-
-/* virtio_emu's window, plus the transmit path once the device lock is released. */
-static struct virtio_net *window_net(struct mmio_dev *dev)
-{
-    return container_of(dev->priv, struct virtio_net, emu);
-}
-
-static int window_read(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width,
-                       u64 *value)
-{
-    return window_net(dev)->window->read(dev, vcpu, offset, width, value);
-}
-
-static int window_write(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsigned width,
-                        u64 value)
-{
-    struct virtio_net *net = window_net(dev);
-    int err = net->window->write(dev, vcpu, offset, width, value);
-
-    if (__atomic_load_n(&net->tx_kicked, __ATOMIC_RELAXED))
-        transmit(net);
-    return err;
-}
-
-static void window_reset(struct mmio_dev *dev)
-{
-    window_net(dev)->window->reset(dev);
-}
-
-static void window_destroy(struct mmio_dev *dev)
-{
-    window_net(dev)->window->destroy(dev);
-}
-
-static const struct mmio_ops net_window_ops = {
-    .read = window_read,
-    .write = window_write,
-    .reset = window_reset,
-    .destroy = window_destroy,
 };
 
 /* ---------------------------------------------------------------- creation */
@@ -318,7 +271,7 @@ static bool mac_from_cfg(const struct vm_emu_dev_config *cfg, u8 *mac)
     if (cfg->nr_cfg != ETH_ALEN)
         return false;
     for (u32 i = 0; i < ETH_ALEN; i++) {
-        if (cfg->cfg[i] > 0xff)
+        if (cfg->cfg[i] > UINT8_MAX)
             return false;
         mac[i] = (u8)cfg->cfg[i];
     }
@@ -340,6 +293,7 @@ static void describe(struct virtio_net *net)
     vdev->nr_queues = NET_NR_QUEUES;
     vdev->queues = net->queues;
     vdev->ops = &net_ops;
+    net->emu.post_unlock = transmit;
     spin_lock_init(&net->tx_lock);
 }
 
@@ -371,11 +325,8 @@ static int net_create(struct mmio_dev *dev, const struct vm_emu_dev_config *cfg)
     if (err) {
         remove_port(net);
         page_free((paddr_t)net, NET_PAGES);
-        return err;
     }
-    net->window = dev->ops;
-    dev->ops = &net_window_ops;
-    return 0;
+    return err;
 }
 
 const struct emu_dev_type_desc virtio_net_dev_type = {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "unit_test.h"
+#include "virtio_driver_defs.h"
 
 /* ================================================================ byte ring */
 
@@ -127,37 +128,7 @@ TEST(ring_matches_model)
 
 /* ================================================================ console device */
 
-/* virtio 1.2 §4.2.2 registers, §2.1 status, §6 features, §2.7 rings */
-#define DEVICE_ID        0x008
-#define DEVICE_FEATURES  0x010
-#define DEVICE_FEAT_SEL  0x014
-#define DRIVER_FEATURES  0x020
-#define DRIVER_FEAT_SEL  0x024
-#define QUEUE_SEL        0x030
-#define QUEUE_NUM_MAX    0x034
-#define QUEUE_NUM        0x038
-#define QUEUE_READY      0x044
-#define QUEUE_NOTIFY     0x050
-#define INTERRUPT_STATUS 0x060
-#define STATUS           0x070
-#define QUEUE_DESC_LOW   0x080
-#define QUEUE_DRIVER_LOW 0x090
-#define QUEUE_DEVICE_LOW 0x0a0
-#define CONFIG           0x100
-#define S_ACK            0x01
-#define S_DRIVER         0x02
-#define S_DRIVER_OK      0x04
-#define S_FEATURES_OK    0x08
-#define S_NEEDS_RESET    0x40
-#define F_INDIRECT       (1ULL << 28)
-#define F_EVENT_IDX      (1ULL << 29)
-#define F_VERSION_1      (1ULL << 32)
-#define F_RING_RESET     (1ULL << 40)
-#define INT_CONFIG       2
-#define D_NEXT           1
-#define D_WRITE          2
-#define NO_NOTIFY        1
-#define ID_CONSOLE       3
+#define ID_CONSOLE 3
 
 #define RX 0
 #define TX 1

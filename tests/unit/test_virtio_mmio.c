@@ -1,57 +1,15 @@
 // UNIT_SOURCES: device/virtio/virtio_mmio.c device/virtio/virtqueue.c
 /* The virtio-mmio v2 register file (device/virtio/virtio_mmio.c) driven the way a guest
  * driver does it, with a test device that records what the transport asks of it.  Offsets,
- * status bits and feature bits are the spec's, spelled out here. */
+ * status bits and feature bits are the spec's, spelled out in virtio_driver_defs.h. */
 #include <device/virtio/virtio_mmio.h>
 #include <kernel/errno.h>
+#include <kernel/log.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit_test.h"
-
-/* virtio 1.2 §4.2.2 */
-#define MAGIC             0x000
-#define VERSION           0x004
-#define DEVICE_ID         0x008
-#define VENDOR_ID         0x00c
-#define DEVICE_FEATURES   0x010
-#define DEVICE_FEAT_SEL   0x014
-#define DRIVER_FEATURES   0x020
-#define DRIVER_FEAT_SEL   0x024
-#define QUEUE_SEL         0x030
-#define QUEUE_NUM_MAX     0x034
-#define QUEUE_NUM         0x038
-#define QUEUE_READY       0x044
-#define QUEUE_NOTIFY      0x050
-#define INTERRUPT_STATUS  0x060
-#define INTERRUPT_ACK     0x064
-#define STATUS            0x070
-#define QUEUE_DESC_LOW    0x080
-#define QUEUE_DESC_HIGH   0x084
-#define QUEUE_DRIVER_LOW  0x090
-#define QUEUE_DRIVER_HIGH 0x094
-#define QUEUE_DEVICE_LOW  0x0a0
-#define QUEUE_DEVICE_HIGH 0x0a4
-#define SHM_SEL           0x0ac
-#define SHM_LEN_LOW       0x0b0
-#define SHM_BASE_HIGH     0x0bc
-#define QUEUE_RESET       0x0c0
-#define CONFIG_GENERATION 0x0fc
-#define CONFIG            0x100
-
-/* §2.1 status, §6 feature bits */
-#define S_ACK         0x01
-#define S_DRIVER      0x02
-#define S_DRIVER_OK   0x04
-#define S_FEATURES_OK 0x08
-#define S_NEEDS_RESET 0x40
-#define S_FAILED      0x80
-#define F_INDIRECT    (1ULL << 28)
-#define F_EVENT_IDX   (1ULL << 29)
-#define F_VERSION_1   (1ULL << 32)
-#define F_RING_RESET  (1ULL << 40)
-#define INT_USED      1
-#define INT_CONFIG    2
+#include "virtio_driver_defs.h"
 
 #define TEST_DEVICE_ID 3
 #define DEV_FEATURE_A  (1ULL << 0)
@@ -552,7 +510,7 @@ TEST(mmio_no_interrupt_flag_suppresses_used_interrupt)
 {
     setup();
     bring_up(F_VERSION_1);
-    put16(AVAIL_GPA, 1); /* VRING_AVAIL_F_NO_INTERRUPT */
+    put16(AVAIL_GPA, NO_INTERRUPT);
     set_desc(0, BUF_GPA, 4, 0, 0);
     offer_and_kick(0);
     EXPECT_EQ(get16(USED_GPA + 2), 1);
@@ -584,7 +542,7 @@ TEST(mmio_broken_ring_needs_reset_and_reset_recovers)
 
     setup();
     bring_up(F_VERSION_1);
-    set_desc(0, BUF_GPA, 0, 1 /* NEXT */, 0); /* loops on itself */
+    set_desc(0, BUF_GPA, 0, D_NEXT, 0); /* loops on itself */
     offer_and_kick(0);
     EXPECT_EQ(td.last_pop, VQ_ERR_LOOP);
     EXPECT_TRUE(rd(STATUS) & S_NEEDS_RESET);
@@ -620,6 +578,54 @@ TEST(mmio_broken_ring_needs_reset_and_reset_recovers)
     offer_and_kick(0);
     EXPECT_EQ(td.last_pop, 1);
     EXPECT_EQ(get16(USED_GPA + 2), 1);
+    teardown();
+}
+
+/* The driver breaks its ring (a descriptor loop) and resets the device once per round. */
+static void break_ring_rounds(u32 rounds)
+{
+    for (u32 i = 0; i < rounds; i++) {
+        memset(ram, 0, RAM_SIZE);
+        bring_up(F_VERSION_1);
+        set_desc(0, BUF_GPA, 0, D_NEXT, 0);
+        offer_and_kick(0);
+        EXPECT_TRUE(rd(STATUS) & S_NEEDS_RESET);
+        EXPECT_EQ(rd(INTERRUPT_STATUS), INT_CONFIG);
+        wr(STATUS, 0);
+    }
+}
+
+/* A hostile driver breaking its ring in a loop: NEEDS_RESET and the configuration interrupt
+ * every time, but only VIRTIO_FAIL_LOG_LIMIT warnings until the hypervisor resets the
+ * device, which reports the rest and starts counting again. */
+TEST(mmio_ring_errors_logged_within_a_limit)
+{
+    const u32 rounds = 1000;
+    char summary[UNIT_LOG_LINE_MAX];
+    unsigned long warnings;
+
+    setup();
+    warnings = unit_log_lines[LOG_WARN];
+    break_ring_rounds(1);
+    EXPECT_EQ(unit_log_lines[LOG_WARN] - warnings, 1);
+    EXPECT_STR_EQ(unit_log_last, "virtio test: queue 0: descriptor loop; device needs reset");
+    break_ring_rounds(rounds - 1);
+    EXPECT_EQ(td.irqs, rounds);
+    EXPECT_EQ(unit_log_lines[LOG_WARN] - warnings, VIRTIO_FAIL_LOG_LIMIT);
+    EXPECT_STR_CONTAINS(unit_log_last, "virtio test: queue 0: descriptor loop; device needs reset");
+    EXPECT_STR_CONTAINS(unit_log_last, "further ones are counted, not logged");
+
+    virtio_dev_reset(&td.vdev); /* the VM stopped */
+    EXPECT_EQ(unit_log_lines[LOG_WARN] - warnings, VIRTIO_FAIL_LOG_LIMIT + 1);
+    snprintf(summary, sizeof(summary), "virtio test: needed reset %u times, %u of them not logged",
+             rounds, rounds - VIRTIO_FAIL_LOG_LIMIT);
+    EXPECT_STR_EQ(unit_log_last, summary);
+
+    break_ring_rounds(1); /* the next run of the VM gets its own warnings */
+    EXPECT_EQ(unit_log_lines[LOG_WARN] - warnings, VIRTIO_FAIL_LOG_LIMIT + 2);
+    EXPECT_STR_EQ(unit_log_last, "virtio test: queue 0: descriptor loop; device needs reset");
+    virtio_dev_reset(&td.vdev); /* nothing went unlogged: nothing to report */
+    EXPECT_EQ(unit_log_lines[LOG_WARN] - warnings, VIRTIO_FAIL_LOG_LIMIT + 2);
     teardown();
 }
 
@@ -660,6 +666,25 @@ TEST(mmio_read_only_config_space)
     EXPECT_EQ(virtio_dev_init(&td.vdev), 0);
     EXPECT_EQ(virtio_mmio_write(&td.vdev, CONFIG + 0, 1, 0xaa), -EINVAL);
     EXPECT_EQ(td.config[0], 0x10);
+    teardown();
+}
+
+/* A device with nothing in flight between calls has no reset callback. */
+TEST(mmio_reset_callback_is_optional)
+{
+    static const struct virtio_dev_ops no_reset_ops = {.config_read = td_config_read,
+                                                       .notify = td_notify};
+
+    setup();
+    td.vdev.ops = &no_reset_ops;
+    EXPECT_EQ(virtio_dev_init(&td.vdev), 0);
+    bring_up(F_VERSION_1);
+    wr(STATUS, 0);
+    EXPECT_EQ(rd(STATUS), 0);
+    EXPECT_TRUE(!td.queues[0].vq.ready);
+    bring_up(F_VERSION_1);
+    virtio_dev_reset(&td.vdev);
+    EXPECT_EQ(rd(STATUS), 0);
     teardown();
 }
 

@@ -21,6 +21,13 @@ struct unit_test {
     void (*fn)(void);
 };
 
+/* What the code under test logged (kernel/log.h's log_printf, which the runner provides):
+ * lines per level (enum log_level: error, warn, info, debug) and the last line's text. */
+#define UNIT_LOG_LEVELS   4
+#define UNIT_LOG_LINE_MAX 256
+extern unsigned long unit_log_lines[UNIT_LOG_LEVELS];
+extern char unit_log_last[UNIT_LOG_LINE_MAX];
+
 extern bool unit_current_failed;
 void unit_register(const char *name, void (*fn)(void));
 void unit_fail(const char *file, int line, const char *fmt, ...)

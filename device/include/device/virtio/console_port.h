@@ -36,8 +36,9 @@
 #define CONSOLE_QUEUE_SIZE 64 /* QueueNumMax of both queues */
 /* Buffers per chain the device takes: a chain as long as the queue. */
 #define CONSOLE_MAX_SEGS CONSOLE_QUEUE_SIZE
-/* Receive chains one call fills at most, so that a guest adding buffers from another hart
- * cannot keep the device busy; what is left waits for the next call. */
+/* Chains the device serves per call (receive: console_port_rx_notify(); transmit: the
+ * caller's console_port_transmit() loop) at most, so that a guest adding buffers from
+ * another hart cannot keep the device busy; what is left waits for the next call. */
 #define CONSOLE_BURST (2 * CONSOLE_QUEUE_SIZE)
 /* The transmit buffer callers use: Linux's hvc console sends at most a page per chain. */
 #define CONSOLE_TX_CHUNK 4096

@@ -20,6 +20,17 @@
  *     (a device type's own locks) -> links lock -> one device lock,
  * and no code holds two device locks at once.  A device found through the registry stays
  * valid while the links lock is held: unregistering (the VM's removal) takes it too.
+ *
+ * Work after the lock.  The transport calls the device under its lock, where it must not
+ * take another device's lock; a transmit notification therefore only asks for the work
+ * (virtio_emu_request_post_unlock()), and the device's post_unlock hook does it once the
+ * guest's register write has released the device lock.  The hook runs on the writing
+ * vCPU's hart with no lock held and may take, in the order above, its own locks, its device
+ * lock (to take data from its rings, released again) and the links lock with one other
+ * device's lock.  Requests made before the hook runs are merged into one call, which
+ * another vCPU's write may make instead (whichever write takes the request first); two
+ * vCPUs may run the hook at once, so it serialises itself (e.g. a transmit lock, which
+ * keeps the data in order).
  */
 #ifndef DEVICE_VIRTIO_VIRTIO_EMU_H
 #define DEVICE_VIRTIO_VIRTIO_EMU_H
@@ -42,6 +53,10 @@ struct virtio_emu {
     u32 irq;
     /* Frees the device type's state (the VM is being destroyed; unregistered already). */
     void (*destroy)(struct virtio_emu *emu);
+    /* Optional, set by the device type before virtio_emu_attach(): the work after the lock
+     * (above), called when a guest write asked for it. */
+    void (*post_unlock)(struct virtio_emu *emu);
+    u32 post_unlock_due; /* a request is pending (atomic) */
 };
 
 /*
@@ -53,6 +68,10 @@ struct virtio_emu {
  */
 int virtio_emu_attach(struct mmio_dev *dev, struct virtio_emu *emu,
                       const struct vm_emu_dev_config *cfg, void (*destroy)(struct virtio_emu *));
+
+/* Under the device lock, while the transport serves a guest write (e.g. in ops->notify):
+ * asks for emu->post_unlock once the write has released the lock (above). */
+void virtio_emu_request_post_unlock(struct virtio_emu *emu);
 
 /* The device of the VM with id vm_id whose window starts at base, when it is a virtio
  * device of type device_id (VIRTIO_ID_*); else NULL.  Only under virtio_emu_links_lock(). */

@@ -30,7 +30,10 @@
  * Errors: a ring the driver cannot configure, or a queue that broke (virtqueue.h), puts the
  * device in NEEDS_RESET: the error is logged, the status gains NEEDS_RESET, a configuration
  * change interrupt is sent if DRIVER_OK is set, and the device takes no more notifications
- * until the driver resets it.  The VM and the hypervisor go on.
+ * until the driver resets it.  The VM and the hypervisor go on.  A driver that breaks its
+ * rings and resets the device in a loop would flood the log: each device logs its first
+ * VIRTIO_FAIL_LOG_LIMIT errors (the last of them says so) and counts the others, and
+ * virtio_dev_reset() (the VM stopped or restarts) logs that count and starts over.
  *
  * Interrupts: InterruptStatus bit 0 (used buffers) and bit 1 (configuration change).
  * raise_irq is called when a bit is set while none was pending, and again after an
@@ -56,9 +59,12 @@
 #define VIRTIO_INT_USED   0x1
 #define VIRTIO_INT_CONFIG 0x2
 
+/* Errors of one device logged in full between two virtio_dev_reset() (above). */
+#define VIRTIO_FAIL_LOG_LIMIT 8
+
 struct virtio_dev;
 
-/* What a device type provides.  notify and reset are required. */
+/* What a device type provides.  notify is required. */
 struct virtio_dev_ops {
     /* Config space access at `offset` (width 1/2/4/8, aligned, inside config_size); 0 or
      * -EINVAL.  config_read is required when config_size > 0; without config_write the space
@@ -69,7 +75,8 @@ struct virtio_dev_ops {
     void (*notify)(struct virtio_dev *dev, u32 q);
     /* Queue q was stopped or reset: forget requests taken from it (optional). */
     void (*queue_reset)(struct virtio_dev *dev, u32 q);
-    /* The driver reset the device: forget everything in flight. */
+    /* The driver reset the device: forget everything in flight (optional: nothing is kept
+     * between two calls of the device's code). */
     void (*reset)(struct virtio_dev *dev);
 };
 
@@ -104,6 +111,7 @@ struct virtio_dev {
     u32 status;
     u32 interrupt_status;
     u32 config_generation;
+    u64 failures; /* errors (NEEDS_RESET) since init or virtio_dev_reset(): the log limit */
 };
 
 /* Checks the description (-EINVAL: no queue, a bad num_max, a config space larger than the
@@ -112,7 +120,8 @@ struct virtio_dev {
 int virtio_dev_init(struct virtio_dev *dev);
 
 /* Resets the device from the hypervisor's side (the VM stopped): the same as the driver
- * writing 0 to Status. */
+ * writing 0 to Status, and the error log's count is logged if errors went unlogged, then
+ * cleared. */
 void virtio_dev_reset(struct virtio_dev *dev);
 
 /* A guest access at `offset` into the device's window. */
@@ -131,7 +140,7 @@ void virtio_dev_notify_used(struct virtio_dev *dev, u32 q);
 /* The device changed its config space: new generation, configuration change interrupt. */
 void virtio_dev_config_changed(struct virtio_dev *dev);
 /* Queue q is unusable (`why`, e.g. vq_strerror(vq_error(vq))): NEEDS_RESET as described
- * above, logged once. */
+ * above, logged once (within the device's log limit); nothing when NEEDS_RESET is set. */
 void virtio_dev_fail(struct virtio_dev *dev, u32 q, const char *why);
 
 #endif

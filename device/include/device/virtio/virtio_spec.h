@@ -29,7 +29,11 @@
 #define VIRTIO_FEATURE(bit) (1ULL << (bit))
 
 /* Bits a device type may define: 0-23 and 50-63 (24-49 belong to the transport and rings). */
-#define VIRTIO_DEVICE_FEATURE_MASK (((1ULL << 24) - 1) | ~((1ULL << 50) - 1))
+#define VIRTIO_TRANSPORT_FEATURE_FIRST 24
+#define VIRTIO_TRANSPORT_FEATURE_END   50 /* the first device bit after them */
+#define VIRTIO_DEVICE_FEATURE_MASK                                                                 \
+    ((VIRTIO_FEATURE(VIRTIO_TRANSPORT_FEATURE_FIRST) - 1) |                                        \
+     ~(VIRTIO_FEATURE(VIRTIO_TRANSPORT_FEATURE_END) - 1))
 
 /* The highest queue size of a split virtqueue. */
 #define VIRTIO_QUEUE_SIZE_MAX 32768
