@@ -11,106 +11,48 @@ Prints "PASS name" or "FAIL name: why" per check, then "N passed, M failed"; wit
 --results, also writes "N M" to that file for tests/run_suite.py's summary.
 """
 
-import argparse
 import os
 import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qemu_console import ConsoleError, QemuConsole  # noqa: E402
-
-BOOT_TIMEOUT = 300  # seconds; 2-5 s on an idle machine, far more under load
-CMD_TIMEOUT = 120
+from e2e_session import Failed, expect_in, main  # noqa: E402
 
 
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
+def run_checks(s):
+    def says(cmd, *needles):
+        return lambda: expect_in(s.sh(cmd), *needles)
 
-    def record(self, name, why):
-        """`why` is None for a pass, else the reason for the failure."""
-        if why is None:
-            self.passed += 1
-            print("PASS %s" % name, flush=True)
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (name, why), flush=True)
+    s.check("hostname", says("hostname", "shyper-mvm"))
+    # A controlling tty on the UART (not /dev/console) means job control works.
+    s.check("console-tty", says("tty", "/dev/ttyS0"))
+    s.check("uname", says("uname -a", "6.12.117", "riscv64"))
 
+    def cpuinfo():
+        out = s.sh("cat /proc/cpuinfo")
+        if not re.search(r"^isa\s*:\s*rv64", out, re.M):
+            raise Failed("no 'isa : rv64...' line in %r" % out[-300:])
+    s.check("cpuinfo", cpuinfo)
 
-def contains(out, *needles):
-    missing = [n for n in needles if n not in out]
-    return None if not missing else "%r not in output %r" % (missing, out[-300:])
+    def disk_device():
+        out = s.sh("ls /dev/vda")
+        if out.strip() != "/dev/vda":
+            raise Failed("got %r" % out)
+    s.check("disk-device", disk_device)
 
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--log", required=True, help="console transcript file")
-    ap.add_argument("--results", help="file to write 'passed failed' counts to")
-    ap.add_argument("qemu", nargs=argparse.REMAINDER, help="-- QEMU command")
-    args = ap.parse_args()
-    qemu = args.qemu[1:] if args.qemu[:1] == ["--"] else args.qemu
-    if not qemu:
-        ap.error("no QEMU command given")
-
-    res = Results()
-    token = "shyper-e2e-%d-%d" % (os.getpid(), int(time.time()))
-    checks = [
-        ("hostname", "hostname", lambda out, rc: contains(out, "shyper-mvm")),
-        # A controlling tty on the UART (not /dev/console) means job control works.
-        ("console-tty", "tty", lambda out, rc: contains(out, "/dev/ttyS0")),
-        ("uname", "uname -a", lambda out, rc: contains(out, "6.12.117", "riscv64")),
-        ("cpuinfo", "cat /proc/cpuinfo",
-         lambda out, rc: None if re.search(r"^isa\s*:\s*rv64", out, re.M)
-         else "no 'isa : rv64...' line in %r" % out[-300:]),
-        ("disk-device", "ls /dev/vda",
-         lambda out, rc: None if out.strip() == "/dev/vda" else "got %r" % out),
+    def disk_write_read():
         # Write, flush to the disk, drop the page cache, read back from the disk.
-        ("disk-write-read",
-         "echo %s > /root/e2e-marker && sync && echo 3 > /proc/sys/vm/drop_caches "
-         "&& cat /root/e2e-marker" % token,
-         lambda out, rc: None if rc == 0 and out.strip() == token
-         else "status %d, got %r" % (rc, out)),
-        ("ping-gateway", "ping -c 1 -W 10 10.0.2.2",
-         lambda out, rc: contains(out, "1 packets received")),
-        ("minicom", "minicom -v", lambda out, rc: contains(out, "minicom version 2.")),
-    ]
+        token = "shyper-e2e-%d-%d" % (os.getpid(), int(time.time()))
+        out = s.sh("echo %s > /root/e2e-marker && sync && echo 3 > /proc/sys/vm/drop_caches "
+                   "&& cat /root/e2e-marker" % token)
+        if out.strip() != token:
+            raise Failed("wrote %r, read %r" % (token, out))
+    s.check("disk-write-read", disk_write_read)
 
-    with QemuConsole(qemu, args.log) as con:
-        try:
-            con.wait_prompt(BOOT_TIMEOUT)
-            res.record("boot", None)
-            print("  shell prompt after %.1f s" % con.elapsed(), flush=True)
-            booted = True
-        except ConsoleError as e:
-            res.record("boot", str(e))
-            booted = False
-
-        for name, cmd, judge in checks:
-            if not booted:
-                res.record(name, "no shell")
-                continue
-            try:
-                out = con.run(cmd, CMD_TIMEOUT)
-                res.record(name, judge(out, con.last_status))
-            except ConsoleError as e:
-                res.record(name, str(e))
-
-        try:
-            status = con.poweroff(CMD_TIMEOUT)
-            res.record("poweroff", None if status == 0 else "QEMU exit status %s" % status)
-        except ConsoleError as e:
-            res.record("poweroff", str(e))
-
-    print("  transcript: %s" % args.log)
-    print("%d passed, %d failed" % (res.passed, res.failed))
-    if args.results:
-        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
-        with open(args.results, "w") as f:
-            f.write("%d %d\n" % (res.passed, res.failed))
-    return 1 if res.failed else 0
+    s.check("ping-gateway", says("ping -c 1 -W 10 10.0.2.2", "1 packets received"))
+    s.check("minicom", says("minicom -v", "minicom version 2."))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, run_checks))
