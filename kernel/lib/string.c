@@ -2,20 +2,88 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * memcpy and memset move whole aligned 8-byte words, eight per loop iteration, and bytes
+ * only at the edges.  Words are accessed through a type that may alias anything; no word
+ * is read or written outside the caller's buffers.
+ */
+typedef unsigned long __attribute__((__may_alias__)) word_t;
+
+#define WORD_BYTES sizeof(word_t)
+#define WORD_BITS  (8 * WORD_BYTES)
+#define WORD_MASK  (WORD_BYTES - 1)
+
+static size_t misalignment(const void *p)
+{
+    return (unsigned long)p & WORD_MASK;
+}
+
+/* Four words, loaded before they are stored (eight would need callee-saved registers). */
+static inline void copy4(word_t *d, const word_t *s)
+{
+    word_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+
+    d[0] = w0;
+    d[1] = w1;
+    d[2] = w2;
+    d[3] = w3;
+}
+
+/* d, s word-aligned; copies the whole words of n, eight per iteration.  Returns the bytes
+ * copied. */
+static size_t copy_aligned(word_t *d, const word_t *s, size_t n)
+{
+    size_t words = n / WORD_BYTES;
+    const word_t *blocks_end = s + (words & ~(size_t)7), *end = s + words;
+
+    for (; s != blocks_end; s += 8, d += 8) {
+        copy4(d, s);
+        copy4(d + 4, s + 4);
+    }
+    while (s != end)
+        *d++ = *s++;
+    return words * WORD_BYTES;
+}
+
+/*
+ * d word-aligned, s not: each destination word is the top of one aligned source word and
+ * the bottom of the next (little endian).  Stops while the next source word still lies
+ * wholly inside [s, s + n), so nothing beyond the source is read.  Returns the bytes copied.
+ */
+static size_t copy_shifted(word_t *d, const unsigned char *s, size_t n)
+{
+    size_t head = WORD_BYTES - misalignment(s); /* bytes of s before its next aligned word */
+    unsigned lo = 8 * (unsigned)(WORD_BYTES - head), hi = (unsigned)WORD_BITS - lo;
+    const word_t *sw = (const word_t *)(s + head);
+    size_t done = 0;
+    word_t prev = 0;
+
+    if (n < 2 * WORD_BYTES)
+        return 0;
+    for (size_t i = 0; i < head; i++)
+        prev |= (word_t)s[i] << (lo + 8 * i);
+    for (; n - done >= 2 * WORD_BYTES; done += WORD_BYTES) {
+        word_t next = *sw++;
+
+        *d++ = (prev >> lo) | (next << hi);
+        prev = next;
+    }
+    return done;
+}
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    size_t done;
 
-    if ((((unsigned long)d | (unsigned long)s | n) & 7) == 0) {
-        unsigned long *dw = dst;
-        const unsigned long *sw = src;
-        for (size_t i = 0; i < n / 8; i++)
-            dw[i] = sw[i];
-        return dst;
-    }
-    while (n--)
+    /* Bytes up to d's first aligned word. */
+    for (size_t head = -(unsigned long)d & WORD_MASK; head && n; head--, n--)
         *d++ = *s++;
+    done = misalignment(s) ? copy_shifted((word_t *)d, s, n)
+                           : copy_aligned((word_t *)d, (const word_t *)s, n);
+    for (size_t i = done; i < n; i++)
+        d[i] = s[i];
     return dst;
 }
 
@@ -33,19 +101,28 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
+/* d word-aligned; fills the whole words of n with w, eight per iteration.  Returns the
+ * bytes filled. */
+static size_t fill_aligned(word_t *d, word_t w, size_t n)
+{
+    size_t words = n / WORD_BYTES;
+
+#pragma GCC unroll 8
+    for (size_t i = 0; i < words; i++)
+        d[i] = w;
+    return words * WORD_BYTES;
+}
+
 void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
+    size_t done;
 
-    if ((((unsigned long)d | n) & 7) == 0) {
-        unsigned long v = (unsigned char)c * 0x0101010101010101UL;
-        unsigned long *dw = dst;
-        for (size_t i = 0; i < n / 8; i++)
-            dw[i] = v;
-        return dst;
-    }
-    while (n--)
+    for (size_t head = -(unsigned long)d & WORD_MASK; head && n; head--, n--)
         *d++ = (unsigned char)c;
+    done = fill_aligned((word_t *)d, (unsigned char)c * (~(word_t)0 / 0xff), n);
+    for (size_t i = done; i < n; i++)
+        d[i] = (unsigned char)c;
     return dst;
 }
 
