@@ -24,6 +24,10 @@
     (VIRTIO_FEATURE(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_FEATURE(VIRTIO_BLK_F_SEG_MAX) |                \
      VIRTIO_FEATURE(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
 
+/* Results a device with more requests at the daemon may hold back before it interrupts
+ * the driver anyway: one per slot of the module's buffer (kmod/shyper_mediated.c). */
+#define BLK_NOTIFY_BATCH 16
+
 /* cfg[] of the device */
 #define BLK_CFG_DISK    0
 #define BLK_CFG_SECTORS 1
@@ -235,7 +239,22 @@ static bool take_request(struct blk_dev *b, struct virtqueue *vq)
     return true;
 }
 
-/* Takes requests until the ring is empty or no slot is free; under the device lock. */
+/* Interrupts the driver for the chains returned since the last decision, unless more of
+ * its requests are with the daemon and fewer than BLK_NOTIFY_BATCH chains wait: the
+ * driver then hears of them together with the next results. */
+static void notify_driver(struct blk_dev *b, struct virtqueue *vq)
+{
+    if (vq->inflight && (u16)(vq->used_idx - vq->signalled_used) < BLK_NOTIFY_BATCH)
+        return;
+    virtio_dev_notify_used(&b->emu.vdev, 0);
+}
+
+/*
+ * Takes requests until the ring is empty or no slot is free; under the device lock.
+ * While requests of the device are with the daemon, the driver's notifications stay off:
+ * each result brings the device back here (blk_mediated_complete), and it takes what the
+ * driver added meanwhile.  Only an idle device asks for a notification at the next request.
+ */
 static void serve(struct blk_dev *b)
 {
     struct virtio_dev *vdev = &b->emu.vdev;
@@ -247,14 +266,14 @@ static void serve(struct blk_dev *b)
         vq_disable_notify(vq);
         while (take_request(b, vq))
             ;
-    } while (!b->starved && !vq_error(vq) && vq_enable_notify(vq));
+    } while (!b->starved && !vq_error(vq) && !vq->inflight && vq_enable_notify(vq));
     if (vq_error(vq))
         virtio_dev_fail(vdev, 0, vq_strerror(vq_error(vq)));
-    virtio_dev_notify_used(vdev, 0);
+    notify_driver(b, vq);
 }
 
-/* The daemon's result for the request in rq; under the device lock.  The caller notifies
- * the driver (virtio_dev_notify_used) once it has finished all it has. */
+/* The daemon's result for the request in rq; under the device lock.  The caller serves the
+ * device again once it has finished all it has (serve() decides the interrupt). */
 static void finish(struct blk_dev *b, struct blk_request *rq, u32 status, u32 bytes)
 {
     struct virtqueue *vq = virtio_dev_queue(&b->emu.vdev, 0);
@@ -449,10 +468,11 @@ u32 blk_mediated_complete(const struct shyper_blk_done *done, u32 n, u32 *delive
             (*delivered)++;
         }
     }
-    /* One interrupt decision per device for the whole batch. */
+    /* Each device takes the requests its driver added meanwhile, and decides once on an
+     * interrupt for the whole batch. */
     for (u32 i = 0; i < nr_touched; i++) {
         spin_lock(&touched[i]->emu.lock);
-        virtio_dev_notify_used(&touched[i]->emu.vdev, 0);
+        serve(touched[i]);
         spin_unlock(&touched[i]->emu.lock);
     }
     resume_starved();
@@ -477,7 +497,7 @@ static void fail_one(struct virtio_emu *emu, void *arg)
         if (mine)
             finish(b, &inflight[i], SHYPER_BLK_IOERR, 0);
     }
-    virtio_dev_notify_used(&emu->vdev, 0);
+    serve(b); /* what the driver added meanwhile fails at once; notifications back on */
     spin_unlock(&emu->lock);
 }
 

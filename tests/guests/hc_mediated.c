@@ -13,7 +13,8 @@
  *     data in its slot and its message, a READ's data from the slot, a short READ (IOERR), FLUSH,
  *     requests outside the disk and for a disk the daemon does not serve (IOERR at once),
  *     three requests on two slots (the third waits for a free slot), results for ids that
- *     are not in flight;
+ *     are not in flight, no kicks wanted while requests are in flight (a request added
+ *     meanwhile goes with the next result, whose interrupt waits for the last one);
  *   - a device reset with a request in flight (its result is discarded), DETACH with a
  *     request in flight (IOERR), requests after DETACH, and a new ATTACH.
  */
@@ -52,7 +53,9 @@
 #define MMIO_CONFIG      0x100
 #define STATUS_DRIVER_OK 0xf /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
 #define STATUS_FEAT_OK   0xb
+#define INT_USED         1
 #define INT_CONFIG       2
+#define USED_NO_NOTIFY   1
 #define F_SEG_MAX        (1u << 2)
 #define F_SIZE_MAX       (1u << 1)
 #define F_BLK_SIZE       (1u << 6)
@@ -187,6 +190,12 @@ static u32 used(u32 n)
 
     d->last_used = idx;
     return count;
+}
+
+/* Whether disk n's device wants kicks (used.flags lacks NO_NOTIFY). */
+static bool wants_kicks(u32 n)
+{
+    return !(__atomic_load_n(&disks[n].used.flags, __ATOMIC_ACQUIRE) & USED_NO_NOTIFY);
 }
 
 /* The used length of the last returned request of disk n. */
@@ -392,6 +401,29 @@ static void check_slots_run_out(void)
           "med-batch-of-results");
 }
 
+/* While a request is with the daemon the device wants no kicks (used.flags NO_NOTIFY):
+ * what the driver adds meanwhile is taken with the result, whose interrupt waits for the
+ * last request in flight; an idle device asks for kicks again. */
+static void check_busy_device(void)
+{
+    struct shyper_blk_req req[2];
+
+    wr(&disks[0], MMIO_INT_ACK, INT_USED);
+    add(0, 0, T_IN, 0, SECTOR);
+    kick(0);
+    CHECK(next_request(&req[0]) && !wants_kicks(0), "med-busy-device-wants-no-kick");
+    add(0, 1, T_IN, 1, SECTOR);
+    CHECK(!next_request(&req[1]), "med-no-kick-no-request");
+    CHECK(complete1(req[0].id, SHYPER_BLK_OK, SECTOR).value == 1 && next_request(&req[1]) &&
+              req[1].sector == 1 && used(0) == 1,
+          "med-result-takes-the-next-request");
+    CHECK(!(rd(&disks[0], MMIO_INT_STATUS) & INT_USED), "med-interrupt-waits-while-busy");
+    CHECK(complete1(req[1].id, SHYPER_BLK_OK, SECTOR).value == 1 && used(0) == 1 &&
+              (rd(&disks[0], MMIO_INT_STATUS) & INT_USED) && wants_kicks(0),
+          "med-idle-device-interrupts-and-wants-kicks");
+    wr(&disks[0], MMIO_INT_ACK, INT_USED);
+}
+
 static void check_reset_and_detach(void)
 {
     struct shyper_blk_req req;
@@ -447,6 +479,7 @@ int main(unsigned long hartid, unsigned long dtb)
     check_arguments();
     check_read_write();
     check_slots_run_out();
+    check_busy_device();
     check_reset_and_detach();
     return 0;
 }
