@@ -1,7 +1,9 @@
 # Benchmarks (`make bench`): tests/bench/run_bench.py builds hypervisor variants, runs the
-# bench guests (tests/guests/bench_*.c) under QEMU -icount and prints each figure as
-# "BENCH <name> <value> <unit>"; the figures also go to build/bench/results.txt.  See
-# docs/performance.md.  Not a test suite: a figure that misses its target does not fail.
+# bench guests (tests/guests/bench_*.c) and boots the MVM under QEMU -icount, then
+# tests/e2e/bench_gvm.py measures a guest VM's mediated disk and ping (alone: `make
+# bench-gvm`).  Each figure is printed as "BENCH <name> <value> <unit>"; all of them also go
+# to build/bench/results.txt (bench-gvm's to build/bench/gvm.txt).  See docs/performance.md.
+# Not a test suite: a figure that misses its target does not fail.
 
 BENCH_GUEST_DIR := $(BUILD)/bench/guests
 
@@ -47,9 +49,26 @@ $(BENCH_ROOTFS): $(MVM_ROOTFS) $(MVM_STAMP) $(BENCH_INITTAB) $(BENCH_PROFILE) im
 		$(BUILD)/bench/rootfs $(ROOTFS_FILES) $(MVM_STAMP):/usr/bin/mvm-stamp \
 		$(BENCH_INITTAB):/etc/inittab $(BENCH_PROFILE):/etc/profile
 
-bench: $(DEPS_STAMP) $(LINUX_IMAGE) $(BENCH_ROOTFS)
+# The guest VM benchmarks run on the machine of test-e2e-blk (tests/e2e/blk.mk) under
+# -icount, on a private copy of vm0.img.  $(1): the file the BENCH lines are appended to.
+GVM_BENCH_DISK := $(BUILD)/bench/gvm/vm0.img
+GVM_BENCH_QEMU  = $(subst $(abspath $(BLK_TEST_DISK)),$(abspath $(GVM_BENCH_DISK)),$(BLK_TEST_QEMU)) \
+                  -icount shift=0,sleep=on
+run_gvm_bench   = mkdir -p $(BUILD)/bench/logs $(dir $(GVM_BENCH_DISK)) && \
+                  cp --sparse=always $(MVM_ROOTFS) $(GVM_BENCH_DISK) && \
+                  $(PYTHON) tests/e2e/bench_gvm.py --log $(BUILD)/bench/logs/gvm.log --results $(1) \
+                      -- $(GVM_BENCH_QEMU)
+
+.PHONY: bench-gvm
+bench-gvm: all $(MVM_ROOTFS)
+	$(Q)rm -f $(BUILD)/bench/gvm.txt
+	$(Q)$(call run_gvm_bench,$(BUILD)/bench/gvm.txt)
+
+bench: $(DEPS_STAMP) $(LINUX_IMAGE) $(BENCH_ROOTFS) all $(MVM_ROOTFS)
 	$(Q)$(PYTHON) tests/bench/run_bench.py --linux $(LINUX_IMAGE) --rootfs $(BENCH_ROOTFS) \
 		--mvm-rootfs $(abspath $(MVM_ROOTFS)) --bootargs "$(MVM_BOOTARGS)" \
 		--devices "$(MVM_QEMU_DEVICES)"
+	$(Q)$(call run_gvm_bench,$(BUILD)/bench/results.txt)
+	@echo "bench: $$(wc -l < $(BUILD)/bench/results.txt) figures in $(BUILD)/bench/results.txt"
 
 -include $(wildcard $(BENCH_GUEST_DIR)/*.d)

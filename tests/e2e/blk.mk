@@ -5,10 +5,9 @@
 #                       `shyper system daemon`, boot vm1.json from its disk, write 16 MiB,
 #                       reboot and compare, kill and restart the daemon, a missing image
 #                       (tests/e2e/test_mediated_blk.py)
-#   make bench-blk      the same machine under -icount: sequential read and write MB/s on the
-#                       guest's mediated disk and on the MVM's own disk, VM exits per disk
-#                       request (tests/e2e/bench_mediated_blk.py; docs/mediated-blk.md);
-#                       BENCH lines, also in build/bench/blk.txt
+#
+# The same machine under -icount is the one of the guest VM benchmarks (make bench-gvm,
+# tests/bench/bench.mk).
 #
 # QEMU runs on a private copy of vm0.img (the guests write into the disk images inside it),
 # so the test never shares a disk image with another QEMU or a rebuild of vm0.img.  The
@@ -20,16 +19,10 @@ BLK_TEST_QEMU  = $(QEMU) -machine virt -cpu rv64 -smp 4 -m 2G -bios default -nog
                  -no-reboot -kernel $(abspath $(BUILD)/shyper.bin) \
                  $(subst $(abspath $(MVM_ROOTFS)),$(abspath $(BLK_TEST_DISK)),$(MVM_QEMU_DEVICES))
 
-.PHONY: test-e2e-blk bench-blk
+.PHONY: test-e2e-blk
 TEST_SUITES += test-e2e-blk
 test-e2e-blk: all $(MVM_ROOTFS)
 	@mkdir -p $(RESULTS) $(BUILD)/test-logs $(BLK_TEST_DIR)
 	$(Q)cp --sparse=always $(MVM_ROOTFS) $(BLK_TEST_DISK)
 	$(Q)$(PYTHON) tests/e2e/test_mediated_blk.py --log $(BUILD)/test-logs/e2e-blk.log \
 		--results $(RESULTS)/e2e-blk -- $(BLK_TEST_QEMU)
-
-bench-blk: all $(MVM_ROOTFS)
-	@mkdir -p $(BUILD)/bench/logs $(BLK_TEST_DIR)
-	$(Q)cp --sparse=always $(MVM_ROOTFS) $(BLK_TEST_DISK)
-	$(Q)$(PYTHON) tests/e2e/bench_mediated_blk.py --log $(BUILD)/bench/logs/blk.log \
-		--results $(BUILD)/bench/blk.txt -- $(BLK_TEST_QEMU) -icount shift=0,sleep=on
