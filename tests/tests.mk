@@ -33,7 +33,9 @@ $(UNIT_DATA)/%.dtb: tests/unit/data/%.dts
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/unit_test.h $$(call unit_sources,$$*) $(UNIT_DTBS) $(UNIT_EXTRA_DEPS)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -MMD -MP -MF $@.d -o $@ $< tests/unit/unit_main.c $(call unit_sources,$*) $(call unit_ldlibs,$*)
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< tests/unit/unit_main.c $(call unit_sources,$*) $(call unit_ldlibs,$*)
+	@# The headers of every source, not only the last one's (-MMD with several inputs).
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -MM -MP -MT $@ $< tests/unit/unit_main.c $(filter %.c,$(call unit_sources,$*)) > $@.d
 
 -include $(UNIT_BINS:=.d)
 
