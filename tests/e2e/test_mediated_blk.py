@@ -23,9 +23,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-# bench_mediated_blk.py imports MODULE, Failed, Guest, Session, start_daemon and boot from here.
-from e2e_session import (DAEMON_LOG, DAEMON_PID, MODULE, Failed, Guest,  # noqa: E402,F401
-                         Session, expect_in, main, start_daemon)
+from e2e_session import (DAEMON_LOG, DAEMON_PID, MODULE, Failed, Guest,  # noqa: E402
+                         expect_in, main, start_daemon)
 
 IO_TIMEOUT = 900  # 16 MiB through the emulated machine
 DISK_SECTORS = 131072  # cli/examples/vm1.json and image/gvm-disk.mk: 64 MiB
