@@ -22,7 +22,10 @@
 #define VPLIC_CLAIM          0x4
 #define VPLIC_REG_BYTES      4
 #define CONTEXTS_PER_HART    2 /* M-level context 2*i, S-level context 2*i+1 */
-#define INERT_CONTEXT        (-1)
+#define INERT_CONTEXT        (~0UL)
+
+/* decode() takes the register of a context as offset % stride. */
+_Static_assert(VPLIC_CONTEXT_BASE % VPLIC_CONTEXT_STRIDE == 0, "contexts start on a stride");
 
 struct vplic {
     spinlock_t lock;
@@ -43,23 +46,35 @@ enum vplic_reg {
 struct vplic_reg_ref {
     enum vplic_reg reg;
     u32 index;
-    s32 target;
+    u64 target;
 };
 
-static u32 nr_contexts(const struct vplic *v)
+static u64 nr_contexts(const struct vplic *v)
 {
-    return CONTEXTS_PER_HART * v->state.nr_targets;
+    return (u64)CONTEXTS_PER_HART * v->state.nr_targets;
 }
 
-static s32 context_target(u64 ctx)
+static u64 context_target(u64 ctx)
 {
-    return ctx % CONTEXTS_PER_HART ? (s32)(ctx / CONTEXTS_PER_HART) : INERT_CONTEXT;
+    return ctx % CONTEXTS_PER_HART ? ctx / CONTEXTS_PER_HART : INERT_CONTEXT;
 }
 
-static int decode(const struct vplic *v, u64 offset, unsigned width, struct vplic_reg_ref *r)
+/* Inlined, so that the decoded register stays in registers.  The context registers come
+ * first: claim and complete are the accesses of every interrupt a guest handles. */
+static inline __attribute__((always_inline)) int decode(const struct vplic *v, u64 offset,
+                                                        unsigned width, struct vplic_reg_ref *r)
 {
     if (width != VPLIC_REG_BYTES || !IS_ALIGNED(offset, VPLIC_REG_BYTES))
         return -EINVAL;
+    if (offset >= VPLIC_CONTEXT_BASE) {
+        u64 ctx = (offset - VPLIC_CONTEXT_BASE) / VPLIC_CONTEXT_STRIDE;
+        u64 reg = offset % VPLIC_CONTEXT_STRIDE;
+        if (ctx >= nr_contexts(v) || (reg != VPLIC_THRESHOLD && reg != VPLIC_CLAIM))
+            return -EINVAL;
+        *r = (struct vplic_reg_ref){reg == VPLIC_CLAIM ? REG_CLAIM : REG_THRESHOLD, 0,
+                                    context_target(ctx)};
+        return 0;
+    }
     if (offset < VPLIC_PENDING_BASE) {
         *r = (struct vplic_reg_ref){REG_PRIORITY, offset / VPLIC_REG_BYTES, INERT_CONTEXT};
         return r->index <= v->state.nr_sources ? 0 : -EINVAL;
@@ -69,20 +84,11 @@ static int decode(const struct vplic *v, u64 offset, unsigned width, struct vpli
         *r = (struct vplic_reg_ref){REG_PENDING, word, INERT_CONTEXT};
         return word < v->state.nr_words ? 0 : -EINVAL;
     }
-    if (offset < VPLIC_CONTEXT_BASE) {
-        u64 ctx = (offset - VPLIC_ENABLE_BASE) / VPLIC_ENABLE_STRIDE;
-        u64 word = (offset - VPLIC_ENABLE_BASE) % VPLIC_ENABLE_STRIDE / VPLIC_REG_BYTES;
-        if (ctx >= nr_contexts(v) || word >= v->state.nr_words)
-            return -EINVAL;
-        *r = (struct vplic_reg_ref){REG_ENABLE, word, context_target(ctx)};
-        return 0;
-    }
-    u64 ctx = (offset - VPLIC_CONTEXT_BASE) / VPLIC_CONTEXT_STRIDE;
-    u64 reg = (offset - VPLIC_CONTEXT_BASE) % VPLIC_CONTEXT_STRIDE;
-    if (ctx >= nr_contexts(v) || (reg != VPLIC_THRESHOLD && reg != VPLIC_CLAIM))
+    u64 ctx = (offset - VPLIC_ENABLE_BASE) / VPLIC_ENABLE_STRIDE;
+    u64 word = (offset - VPLIC_ENABLE_BASE) % VPLIC_ENABLE_STRIDE / VPLIC_REG_BYTES;
+    if (ctx >= nr_contexts(v) || word >= v->state.nr_words)
         return -EINVAL;
-    *r = (struct vplic_reg_ref){reg == VPLIC_CLAIM ? REG_CLAIM : REG_THRESHOLD, 0,
-                                context_target(ctx)};
+    *r = (struct vplic_reg_ref){REG_ENABLE, word, context_target(ctx)};
     return 0;
 }
 
@@ -149,20 +155,25 @@ static void release_hardware(const struct vplic *v)
     }
 }
 
-/* Out of line: the side effects of a claim would otherwise burden every register read
- * with the saved registers of update_lines(). */
-static __attribute__((noinline)) u32 claim(struct vplic *v, u32 target)
+/* A read of the claim register.  Out of line, and tail-called: the lock and the side
+ * effects of a claim would otherwise burden every register read with saved registers. */
+static __attribute__((noinline)) int read_claim(struct vplic *v, u32 target, u64 *value)
 {
+    spin_lock(&v->lock);
     u32 irq = vplic_state_claim(&v->state, target);
-
     if (irq)
         update_lines(v);
-    return irq;
+    spin_unlock(&v->lock);
+    *value = irq;
+    return 0;
 }
 
-static u32 read_reg(struct vplic *v, const struct vplic_reg_ref *r)
+/* Reads a register other than an S-level claim.  Without the lock: every one of them is
+ * one aligned load of a value that writers change with one store, so a concurrent write is
+ * seen either before or after, as on the hardware PLIC. */
+static u32 read_plain(const struct vplic *v, const struct vplic_reg_ref *r)
 {
-    struct vplic_state *s = &v->state;
+    const struct vplic_state *s = &v->state;
 
     if (r->reg == REG_PRIORITY)
         return vplic_state_priority(s, r->index);
@@ -170,11 +181,9 @@ static u32 read_reg(struct vplic *v, const struct vplic_reg_ref *r)
         return vplic_state_pending_word(s, r->index);
     if (r->target == INERT_CONTEXT)
         return 0;
-    if (r->reg == REG_ENABLE)
-        return vplic_state_enable_word(s, (u32)r->target, r->index);
     if (r->reg == REG_THRESHOLD)
-        return vplic_state_threshold(s, (u32)r->target);
-    return claim(v, (u32)r->target);
+        return vplic_state_threshold(s, r->target);
+    return vplic_state_enable_word(s, (u32)r->target, r->index);
 }
 
 static void write_reg(struct vplic *v, const struct vplic_reg_ref *r, u32 value)
@@ -207,9 +216,9 @@ static int vplic_read(struct mmio_dev *dev, struct vcpu *vcpu, u64 offset, unsig
     (void)vcpu;
     if (decode(v, offset, width, &r))
         return -EINVAL;
-    spin_lock(&v->lock);
-    *value = read_reg(v, &r);
-    spin_unlock(&v->lock);
+    if (r.reg == REG_CLAIM && r.target != INERT_CONTEXT)
+        return read_claim(v, (u32)r.target, value);
+    *value = read_plain(v, &r);
     return 0;
 }
 

@@ -66,30 +66,10 @@ void vplic_state_init(struct vplic_state *s, u32 nr_sources, u32 nr_targets)
     s->nr_words = nr_sources / VPLIC_WORD_BITS + 1;
 }
 
-bool vplic_state_source_valid(const struct vplic_state *s, u32 irq)
-{
-    return irq != 0 && irq <= s->nr_sources;
-}
-
-u32 vplic_state_priority(const struct vplic_state *s, u32 irq)
-{
-    return vplic_state_source_valid(s, irq) ? s->priority[irq] : 0;
-}
-
 void vplic_state_set_priority(struct vplic_state *s, u32 irq, u32 value)
 {
     if (vplic_state_source_valid(s, irq))
         s->priority[irq] = value & VPLIC_PRIORITY_MAX;
-}
-
-u32 vplic_state_pending_word(const struct vplic_state *s, u32 word)
-{
-    return word < s->nr_words ? s->pending[word] : 0;
-}
-
-u32 vplic_state_enable_word(const struct vplic_state *s, u32 target, u32 word)
-{
-    return target < s->nr_targets && word < s->nr_words ? s->enable[target][word] : 0;
 }
 
 u32 vplic_state_set_enable_word(struct vplic_state *s, u32 target, u32 word, u32 value)
@@ -106,11 +86,6 @@ bool vplic_state_enabled(const struct vplic_state *s, u32 target, u32 irq)
 {
     return target < s->nr_targets && vplic_state_source_valid(s, irq) &&
            test_bit(s->enable[target], irq);
-}
-
-u32 vplic_state_threshold(const struct vplic_state *s, u32 target)
-{
-    return target < s->nr_targets ? s->threshold[target] : 0;
 }
 
 void vplic_state_set_threshold(struct vplic_state *s, u32 target, u32 value)

@@ -151,16 +151,6 @@ void sched_timer_expired(void)
     sched_timer_changed();
 }
 
-/*
- * The fast path after most exits: the hart's only vCPU goes on running and nothing about
- * it changed (no HSM transition, not blocked, no time slice to account for).
- */
-static bool keeps_running_alone(const struct pcpu *pcpu, const struct vcpu *cur)
-{
-    return cur && pcpu->runq == cur && !cur->rq_next && !pcpu->slice_end &&
-           __atomic_load_n(&cur->state, __ATOMIC_ACQUIRE) == VCPU_STARTED && !cur->blocked;
-}
-
 /* Not inlined: its register saves would otherwise burden the fast path. */
 static __attribute__((noinline)) struct vcpu *resume_slow(struct pcpu *pcpu)
 {
@@ -186,7 +176,7 @@ struct vcpu *sched_resume(void)
     struct pcpu *pcpu = this_pcpu();
     struct vcpu *cur = pcpu->current;
 
-    if (keeps_running_alone(pcpu, cur)) {
+    if (cur && sched_current_continues(pcpu, cur)) {
         arch_vcpu_prepare_entry(cur);
         return cur;
     }

@@ -97,14 +97,6 @@ int vm_write_guest(struct vm *vm, gpaddr_t gpa, const void *src, u64 len)
     return copy_guest(vm, gpa, (void *)src, len, true);
 }
 
-struct mmio_dev *vm_find_mmio(struct vm *vm, gpaddr_t gpa)
-{
-    for (u32 i = 0; i < vm->nr_devs; i++)
-        if (gpa >= vm->devs[i].base && gpa - vm->devs[i].base < vm->devs[i].size)
-            return &vm->devs[i];
-    return NULL;
-}
-
 static u64 vm_ram_size(const struct vm *vm)
 {
     u64 total = 0;

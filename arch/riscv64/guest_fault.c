@@ -70,7 +70,7 @@ static __attribute__((noinline)) void fault_outside(struct vcpu *vcpu, u64 cause
 
 void guest_page_fault(struct vcpu *vcpu, u64 cause)
 {
-    gpaddr_t gpa = (csr_read(htval) << 2) | (csr_read(stval) & 3);
+    gpaddr_t gpa = guest_fault_gpa();
     struct mmio_dev *dev = cause == EXC_INST_GUEST_PAGE_FAULT ? NULL : vm_find_mmio(vcpu->vm, gpa);
 
     if (!dev) {

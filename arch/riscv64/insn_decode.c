@@ -119,12 +119,3 @@ u32 htinst_to_insn(u64 htinst, u8 *orig_len)
     *orig_len = (htinst & 2) ? 4 : 2;
     return (u32)htinst | 2;
 }
-
-u64 mmio_extend(u64 v, unsigned width, bool sign_extend)
-{
-    unsigned shift = 64 - 8 * width;
-
-    if (width >= 8)
-        return v;
-    return sign_extend ? (u64)((s64)(v << shift) >> shift) : (v << shift) >> shift;
-}

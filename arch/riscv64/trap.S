@@ -3,21 +3,29 @@
  *
  * sscratch always holds this hart's struct pcpu.  arch_pcpu.guest_regs is non-NULL
  * exactly while a guest runs, so one vector serves both cases:
- *   - from a guest: save its registers into its vCPU frame, switch to the hart's
- *     hypervisor stack, call arch_guest_trap(regs); resume the frame it returns;
+ *   - from a guest: save the registers the C code may clobber, sepc and sstatus into its
+ *     vCPU frame, switch to the hart's hypervisor stack and call arch_guest_trap_fast()
+ *     (regs.h).  The C code preserves s0-s11 by the ABI and never uses gp, and the fast
+ *     path leaves sstatus and hstatus as the trap set them, so when it handled the exit
+ *     (FAST_EXIT_RESUME) these are still in place and are neither saved nor restored.
+ *     Otherwise they are saved too, arch_guest_trap() runs with the whole frame, and the
+ *     frame it returns is restored whole;
  *   - from HS-mode itself (a hypervisor bug): save a frame on the current stack and
  *     call arch_hs_trap(), which reports and panics.
  */
 #include <arch/regs.h>
 
-.macro SAVE_GPRS base
+.if FAST_EXIT_RESUME != 0
+.error "trap_entry tests FAST_EXIT_RESUME with beqz"
+.endif
+
+/* Every register the C calling convention lets a callee clobber, and sp (x4/tp and x5/t0
+ * are saved by hand: the entry borrows them). */
+.macro SAVE_CALLER_SAVED base
     sd      ra, REGS_X(1)(\base)
     sd      sp, REGS_X(2)(\base)
-    sd      gp, REGS_X(3)(\base)
     sd      t1, REGS_X(6)(\base)
     sd      t2, REGS_X(7)(\base)
-    sd      s0, REGS_X(8)(\base)
-    sd      s1, REGS_X(9)(\base)
     sd      a0, REGS_X(10)(\base)
     sd      a1, REGS_X(11)(\base)
     sd      a2, REGS_X(12)(\base)
@@ -26,6 +34,18 @@
     sd      a5, REGS_X(15)(\base)
     sd      a6, REGS_X(16)(\base)
     sd      a7, REGS_X(17)(\base)
+    sd      t3, REGS_X(28)(\base)
+    sd      t4, REGS_X(29)(\base)
+    sd      t5, REGS_X(30)(\base)
+    sd      t6, REGS_X(31)(\base)
+.endm
+
+/* The registers the hypervisor's C code preserves: s0-s11, and gp, which it never uses
+ * (there is no __global_pointer$ to relax accesses against). */
+.macro SAVE_PRESERVED base
+    sd      gp, REGS_X(3)(\base)
+    sd      s0, REGS_X(8)(\base)
+    sd      s1, REGS_X(9)(\base)
     sd      s2, REGS_X(18)(\base)
     sd      s3, REGS_X(19)(\base)
     sd      s4, REGS_X(20)(\base)
@@ -36,10 +56,6 @@
     sd      s9, REGS_X(25)(\base)
     sd      s10, REGS_X(26)(\base)
     sd      s11, REGS_X(27)(\base)
-    sd      t3, REGS_X(28)(\base)
-    sd      t4, REGS_X(29)(\base)
-    sd      t5, REGS_X(30)(\base)
-    sd      t6, REGS_X(31)(\base)
 .endm
 
     .section .text.trap, "ax"
@@ -51,7 +67,7 @@ trap_entry:
     ld      t0, ARCH_PCPU_GUEST_REGS(tp)
     beqz    t0, hs_trap
 
-    SAVE_GPRS t0
+    SAVE_CALLER_SAVED t0
     ld      t1, ARCH_PCPU_SCRATCH(tp)
     sd      t1, REGS_X(5)(t0)
     csrrw   t1, sscratch, tp
@@ -60,23 +76,23 @@ trap_entry:
     sd      t1, REGS_SEPC(t0)
     csrr    t1, sstatus
     sd      t1, REGS_SSTATUS(t0)
-    .option push
-    .option arch, +h
-    csrr    t1, hstatus
-    .option pop
-    sd      t1, REGS_HSTATUS(t0)
     sd      zero, ARCH_PCPU_GUEST_REGS(tp)
     ld      sp, ARCH_PCPU_STACK_TOP(tp)
     mv      a0, t0
+    call    arch_guest_trap_fast    /* a0 = the frame, a1 = what it did */
+    beqz    a1, guest_return        /* FAST_EXIT_RESUME: gp, s0-s11 hold the guest's values */
+    SAVE_PRESERVED a0
+    .option push
+    .option arch, +h
+    csrr    t1, hstatus             /* as the trap left it: the fast path does not change it */
+    .option pop
+    sd      t1, REGS_HSTATUS(a0)
     call    arch_guest_trap
     /* fall through: a0 = frame to resume */
 
 /* void arch_guest_enter(struct guest_regs *regs) __noreturn;  tp = this hart's pcpu */
     .global arch_guest_enter
 arch_guest_enter:
-    sd      a0, ARCH_PCPU_GUEST_REGS(tp)
-    ld      t0, REGS_SEPC(a0)
-    csrw    sepc, t0
     ld      t0, REGS_SSTATUS(a0)
     csrw    sstatus, t0
     ld      t0, REGS_HSTATUS(a0)
@@ -84,22 +100,9 @@ arch_guest_enter:
     .option arch, +h
     csrw    hstatus, t0
     .option pop
-    ld      ra, REGS_X(1)(a0)
-    ld      sp, REGS_X(2)(a0)
     ld      gp, REGS_X(3)(a0)
-    ld      tp, REGS_X(4)(a0)
-    ld      t0, REGS_X(5)(a0)
-    ld      t1, REGS_X(6)(a0)
-    ld      t2, REGS_X(7)(a0)
     ld      s0, REGS_X(8)(a0)
     ld      s1, REGS_X(9)(a0)
-    ld      a1, REGS_X(11)(a0)
-    ld      a2, REGS_X(12)(a0)
-    ld      a3, REGS_X(13)(a0)
-    ld      a4, REGS_X(14)(a0)
-    ld      a5, REGS_X(15)(a0)
-    ld      a6, REGS_X(16)(a0)
-    ld      a7, REGS_X(17)(a0)
     ld      s2, REGS_X(18)(a0)
     ld      s3, REGS_X(19)(a0)
     ld      s4, REGS_X(20)(a0)
@@ -110,6 +113,26 @@ arch_guest_enter:
     ld      s9, REGS_X(25)(a0)
     ld      s10, REGS_X(26)(a0)
     ld      s11, REGS_X(27)(a0)
+    /* fall through */
+
+/* Enters frame a0 whose gp, s0-s11, sstatus and hstatus are already in place. */
+guest_return:
+    sd      a0, ARCH_PCPU_GUEST_REGS(tp)
+    ld      t0, REGS_SEPC(a0)
+    csrw    sepc, t0
+    ld      ra, REGS_X(1)(a0)
+    ld      sp, REGS_X(2)(a0)
+    ld      tp, REGS_X(4)(a0)
+    ld      t0, REGS_X(5)(a0)
+    ld      t1, REGS_X(6)(a0)
+    ld      t2, REGS_X(7)(a0)
+    ld      a1, REGS_X(11)(a0)
+    ld      a2, REGS_X(12)(a0)
+    ld      a3, REGS_X(13)(a0)
+    ld      a4, REGS_X(14)(a0)
+    ld      a5, REGS_X(15)(a0)
+    ld      a6, REGS_X(16)(a0)
+    ld      a7, REGS_X(17)(a0)
     ld      t3, REGS_X(28)(a0)
     ld      t4, REGS_X(29)(a0)
     ld      t5, REGS_X(30)(a0)
@@ -120,7 +143,8 @@ arch_guest_enter:
 hs_trap:
     ld      t0, ARCH_PCPU_SCRATCH(tp)
     addi    sp, sp, -REGS_SIZE
-    SAVE_GPRS sp
+    SAVE_CALLER_SAVED sp
+    SAVE_PRESERVED sp
     sd      t0, REGS_X(5)(sp)
     sd      tp, REGS_X(4)(sp)
     addi    t0, sp, REGS_SIZE

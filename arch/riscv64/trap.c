@@ -1,9 +1,11 @@
 /*
- * Trap dispatch.  Every trap from a guest ends up in arch_guest_trap(): interrupts go to
- * the hypervisor's handlers, exceptions to SBI, MMIO or fault injection; then the
- * scheduler decides which vCPU this hart resumes.
+ * Trap dispatch.  Every trap from a guest goes to arch_guest_trap_fast() first, which
+ * finishes SBI calls and most MMIO accesses when the same vCPU keeps running.  The rest
+ * ends up in arch_guest_trap(): interrupts go to the hypervisor's handlers, exceptions to
+ * SBI, MMIO or fault injection; then the scheduler decides which vCPU this hart resumes.
  */
 #include <arch/csr.h>
+#include <arch/fast_exit.h>
 #include <arch/guest_fault.h>
 #include <arch/hooks.h>
 #include <arch/plic.h>
@@ -80,16 +82,53 @@ static void handle_exception(struct vcpu *vcpu, u64 cause)
     }
 }
 
-struct guest_regs *arch_guest_trap(struct guest_regs *regs)
+/* The vCPU whose frame trap.S saved: the one this hart runs. */
+static struct vcpu *trapped_vcpu(struct guest_regs *regs)
 {
     struct vcpu *vcpu = this_pcpu()->current;
-    u64 cause = csr_read(scause);
 
     BUG_ON(!vcpu || regs != &vcpu->arch.regs);
-    if (cause & CAUSE_INTERRUPT)
-        handle_irq(cause & ~CAUSE_INTERRUPT, vcpu);
-    else
-        handle_exception(vcpu, cause);
+    return vcpu;
+}
+
+/* Out of line: arch_guest_trap_fast() then needs no frame of its own. */
+static __attribute__((noinline)) struct fast_exit sbi_exit_fast(struct vcpu *vcpu)
+{
+    vcpu->exits[EXIT_SBI]++;
+    vsbi_handle(vcpu);
+    return fast_exit_handled(vcpu, true);
+}
+
+/*
+ * The fast path (see regs.h): SBI calls, and the MMIO accesses mmio_exit_fast() takes.
+ * Everything else is deferred, untouched.  No SBI handler uses gp, s0-s11 or hstatus.
+ */
+struct fast_exit arch_guest_trap_fast(struct guest_regs *regs)
+{
+    /* The frame is the current vCPU's (trap.S saves into the frame it entered); the fast
+     * path resumes it only after checking that it still is (fast_exit_handled()). */
+    struct vcpu *vcpu = container_of(regs, struct vcpu, arch.regs);
+    u64 cause = csr_read(scause);
+
+    if (cause == EXC_ECALL_VS)
+        return sbi_exit_fast(vcpu);
+    if (cause == EXC_LOAD_GUEST_PAGE_FAULT || cause == EXC_STORE_GUEST_PAGE_FAULT)
+        return mmio_exit_fast(vcpu, cause);
+    return fast_exit_defer(vcpu);
+}
+
+/* The general path, with the whole frame saved. */
+struct guest_regs *arch_guest_trap(struct guest_regs *regs, unsigned long fast)
+{
+    if (fast == FAST_EXIT_DEFER) {
+        struct vcpu *vcpu = trapped_vcpu(regs);
+        u64 cause = csr_read(scause);
+
+        if (cause & CAUSE_INTERRUPT)
+            handle_irq(cause & ~CAUSE_INTERRUPT, vcpu);
+        else
+            handle_exception(vcpu, cause);
+    }
     return &sched_resume()->arch.regs;
 }
 

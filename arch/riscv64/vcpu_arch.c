@@ -3,6 +3,7 @@
  * between vCPUs sharing a hart, and delivery of virtual interrupts through hvip.
  */
 #include <arch/csr.h>
+#include <arch/fast_exit.h>
 #include <arch/hooks.h>
 #include <kernel/platform.h>
 #include <kernel/time.h>
@@ -122,11 +123,10 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 
 void arch_vcpu_prepare_entry(struct vcpu *vcpu)
 {
-    u32 lines = __atomic_load_n(&vcpu->irq_lines, __ATOMIC_ACQUIRE);
-
     /* Usual case: nothing was raised and the level lines are as last delivered. */
-    if (!__atomic_load_n(&vcpu->irq_edges, __ATOMIC_RELAXED) && lines == vcpu->arch.lines_delivered)
+    if (arch_vcpu_irqs_delivered(vcpu))
         return;
+    u32 lines = __atomic_load_n(&vcpu->irq_lines, __ATOMIC_ACQUIRE);
     u32 edges = __atomic_exchange_n(&vcpu->irq_edges, 0, __ATOMIC_ACQUIRE);
     u64 hvip = csr_read(hvip) & MIP_VSSIP; /* the guest clears VSSIP itself */
 

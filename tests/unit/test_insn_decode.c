@@ -520,6 +520,95 @@ TEST(htinst_transformed_16_bit_instructions)
     EXPECT_DECODE(htinst_to_insn(transformed(sb, true), &len), LEN_32, 1, true, false, S0);
 }
 
+/* ---------------------------------------------------------------- the fast path's decoder */
+
+/* htinst_decode_access() must succeed with exactly these fields. */
+#define EXPECT_FAST(htinst, store_, len_, width_, sign_, reg_)                                     \
+    do {                                                                                           \
+        struct mmio_insn __mi;                                                                     \
+        memset(&__mi, 0xee, sizeof(__mi));                                                         \
+        int __rc = htinst_decode_access((htinst), (store_), &__mi);                                \
+        EXPECT_EQ(__rc, 0);                                                                        \
+        if (!__rc) {                                                                               \
+            EXPECT_EQ(__mi.len, (len_));                                                           \
+            EXPECT_EQ(__mi.width, (width_));                                                       \
+            EXPECT_EQ(__mi.store, (store_));                                                       \
+            EXPECT_EQ(__mi.sign_extend, (sign_));                                                  \
+            EXPECT_EQ(__mi.reg, (reg_));                                                           \
+        }                                                                                          \
+    } while (0)
+
+TEST(fast_decoder_transformed_loads_and_stores)
+{
+    EXPECT_FAST(transformed(enc_load(F3_W, A0, X0, 0), false), false, LEN_32, 4, true, A0);
+    EXPECT_FAST(transformed(enc_load(F3_W, S1, X0, 0), true), false, LEN_16, 4, true, S1);
+    EXPECT_FAST(transformed(enc_load(F3_BU, S11, X0, 0), false), false, LEN_32, 1, false, S11);
+    EXPECT_FAST(transformed(enc_load(F3_H, A5, X0, 0), true), false, LEN_16, 2, true, A5);
+    EXPECT_FAST(transformed(enc_load(F3_WU, T0, X0, 0), false), false, LEN_32, 4, false, T0);
+    EXPECT_FAST(transformed(enc_load(F3_D, T6, X0, 0), true), false, LEN_16, 8, true, T6);
+    EXPECT_FAST(transformed(enc_store(F3_D, T6, X0, 0), false), true, LEN_32, 8, false, T6);
+    EXPECT_FAST(transformed(enc_store(F3_B, S0, X0, 0), true), true, LEN_16, 1, false, S0);
+    EXPECT_FAST(transformed(enc_store(F3_W, X0, X0, 0), false), true, LEN_32, 4, false, X0);
+    /* A misaligned access reports its address offset in the rs1 field: ignored. */
+    EXPECT_FAST(transformed(enc_load(F3_H, A1, 3, 0), false), false, LEN_32, 2, true, A1);
+}
+
+TEST(fast_decoder_refuses_what_it_cannot_take)
+{
+    struct mmio_insn mi;
+    u32 lw = enc_load(F3_W, A0, X0, 0), sw = enc_store(F3_W, A0, X0, 0);
+
+    /* No htinst, or a pseudo-instruction: the general path decides. */
+    EXPECT_EQ(htinst_decode_access(0, false, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(0, true, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(PSEUDO_READ_32, false, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(PSEUDO_READ_64, false, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(PSEUDO_WRITE_32, true, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(PSEUDO_WRITE_64, true, &mi), -EINVAL);
+    /* A load for a store fault and the reverse. */
+    EXPECT_EQ(htinst_decode_access(lw, true, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(sw, false, &mi), -EINVAL);
+    /* Reserved widths, FP and atomic accesses. */
+    EXPECT_EQ(htinst_decode_access(enc_load(7, A0, X0, 0), false, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(enc_store(F3_BU, A0, X0, 0), true, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(enc_i(OP_LOAD_FP, F3_W, A0, X0, 0), false, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(enc_s(OP_STORE_FP, F3_D, A0, X0, 0), true, &mi), -EINVAL);
+    EXPECT_EQ(htinst_decode_access(enc_s(OP_AMO, F3_W, A0, X0, 0), true, &mi), -EINVAL);
+}
+
+/* Every opcode, funct3, rd and rs2 and both length bits, with and without the other
+ * fields set: the fast decoder takes exactly the transformed loads (stores) the general
+ * decoder takes, with the same fields, and the length from bit 1. */
+TEST(fast_decoder_agrees_with_the_general_one)
+{
+    static const u32 others[] = {0, 0xfe0f8000}; /* funct7/imm[11:5] and rs1 fields */
+    unsigned mismatches = 0;
+
+    for (u32 low = 0; low < (1U << 15); low++) {
+        for (u32 rs2 = 0; rs2 < NR_REGS; rs2++) {
+            for (unsigned o = 0; o < ARRAY_SIZE(others); o++) {
+                u64 htinst = low | rs2 << 20 | others[o];
+                for (int store = 0; store <= 1; store++) {
+                    struct mmio_insn fast, general;
+                    u8 len = 0;
+                    int rc = htinst_decode_access(htinst, store, &fast);
+                    bool want = htinst_classify(htinst) == HTINST_TRANSFORMED &&
+                                !insn_decode_mmio(htinst_to_insn(htinst, &len), &general) &&
+                                general.store == store;
+                    if ((rc == 0) != want)
+                        mismatches++;
+                    else if (want &&
+                             (fast.len != len || fast.width != general.width ||
+                              fast.store != general.store ||
+                              fast.sign_extend != general.sign_extend || fast.reg != general.reg))
+                        mismatches++;
+                }
+            }
+        }
+    }
+    EXPECT_EQ(mismatches, 0);
+}
+
 /* ---------------------------------------------------------------- mmio_extend */
 
 TEST(mmio_extend_every_width)

@@ -53,18 +53,38 @@ struct vplic_state {
 void vplic_state_init(struct vplic_state *s, u32 nr_sources, u32 nr_targets);
 
 /* True for 1..nr_sources. */
-bool vplic_state_source_valid(const struct vplic_state *s, u32 irq);
+static inline bool vplic_state_source_valid(const struct vplic_state *s, u64 irq)
+{
+    return irq != 0 && irq <= s->nr_sources;
+}
 
 /* Register views.  Source 0 and bits above nr_sources read as zero and ignore writes;
- * priorities and thresholds keep their low three bits (WARL). */
-u32 vplic_state_priority(const struct vplic_state *s, u32 irq);
+ * priorities and thresholds keep their low three bits (WARL).  The reads are inline, with
+ * 64-bit indices: each is a bounds check and a load, on every trapped register read. */
+static inline u32 vplic_state_priority(const struct vplic_state *s, u64 irq)
+{
+    return vplic_state_source_valid(s, irq) ? s->priority[irq] : 0;
+}
+
+static inline u32 vplic_state_pending_word(const struct vplic_state *s, u64 word)
+{
+    return word < s->nr_words ? s->pending[word] : 0;
+}
+
+static inline u32 vplic_state_enable_word(const struct vplic_state *s, u64 target, u64 word)
+{
+    return target < s->nr_targets && word < s->nr_words ? s->enable[target][word] : 0;
+}
+
+static inline u32 vplic_state_threshold(const struct vplic_state *s, u64 target)
+{
+    return target < s->nr_targets ? s->threshold[target] : 0;
+}
+
 void vplic_state_set_priority(struct vplic_state *s, u32 irq, u32 value);
-u32 vplic_state_pending_word(const struct vplic_state *s, u32 word);
-u32 vplic_state_enable_word(const struct vplic_state *s, u32 target, u32 word);
 /* Returns the bits whose enable state changed. */
 u32 vplic_state_set_enable_word(struct vplic_state *s, u32 target, u32 word, u32 value);
 bool vplic_state_enabled(const struct vplic_state *s, u32 target, u32 irq);
-u32 vplic_state_threshold(const struct vplic_state *s, u32 target);
 void vplic_state_set_threshold(struct vplic_state *s, u32 target, u32 value);
 
 /* One request from an emulated source (ignored for an invalid id). */

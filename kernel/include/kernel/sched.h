@@ -7,10 +7,9 @@
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
+#include <kernel/pcpu.h>
 #include <kernel/types.h>
-
-struct vcpu;
-struct pcpu;
+#include <vmm/vcpu.h>
 
 #define SCHED_SLICE_US 10000
 
@@ -20,6 +19,17 @@ void sched_add_vcpu(struct pcpu *pcpu, struct vcpu *vcpu);
 void sched_remove_vcpu(struct pcpu *pcpu, struct vcpu *vcpu);
 /* Chooses the vCPU this hart runs next, idling until there is one; loads it. */
 struct vcpu *sched_resume(void);
+/* True when sched_resume() takes its fast path: vcpu is the hart's current vCPU and its
+ * only one, and goes on running with nothing about it changed (no HSM transition, not
+ * blocked, no time slice).  The caller may then resume it directly, after
+ * arch_vcpu_prepare_entry().  Inline: most exits end here.  The state is read relaxed:
+ * only this hart makes a vCPU STARTED (refresh()), so seeing STARTED consumes nothing
+ * another hart published. */
+static inline bool sched_current_continues(const struct pcpu *pcpu, const struct vcpu *vcpu)
+{
+    return pcpu->current == vcpu && pcpu->runq == vcpu && !vcpu->rq_next && !pcpu->slice_end &&
+           __atomic_load_n(&vcpu->state, __ATOMIC_RELAXED) == VCPU_STARTED && !vcpu->blocked;
+}
 /* A hart's first entry into guests; never returns. */
 void sched_run(void) __noreturn;
 /* The current vCPU waits (WFI) until an interrupt it enabled is pending. */

@@ -11,6 +11,7 @@
 #include <kernel/types.h>
 
 struct vm;
+struct mmio_dev;
 
 /* SBI HSM states (the numbers are the SBI spec's). */
 enum vcpu_state {
@@ -57,6 +58,7 @@ struct vcpu {
     /* Pending HSM start/resume: where to go and what to put in a1. */
     u64 start_addr, start_opaque;
     u64 exits[EXIT_REASONS];
+    struct mmio_dev *mmio_last; /* device of its last MMIO access (vcpu_find_mmio()) */
 };
 
 /* Raises an edge interrupt (IPI) on the vCPU. */

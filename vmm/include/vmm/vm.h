@@ -101,7 +101,29 @@ void *vm_gpa_to_hva(struct vm *vm, gpaddr_t gpa, u64 len);
 /* Copy between hypervisor memory and guest RAM; -EFAULT if any byte is outside RAM. */
 int vm_read_guest(struct vm *vm, gpaddr_t gpa, void *dst, u64 len);
 int vm_write_guest(struct vm *vm, gpaddr_t gpa, const void *src, u64 len);
-/* The emulated device whose range holds gpa, or NULL. */
-struct mmio_dev *vm_find_mmio(struct vm *vm, gpaddr_t gpa);
+/* The emulated device whose range holds gpa, or NULL.  Inline, for the MMIO exit's fast
+ * path: no registers need saving around it. */
+static inline struct mmio_dev *vm_find_mmio(struct vm *vm, gpaddr_t gpa)
+{
+    for (u32 i = 0; i < vm->nr_devs; i++)
+        if (gpa >= vm->devs[i].base && gpa - vm->devs[i].base < vm->devs[i].size)
+            return &vm->devs[i];
+    return NULL;
+}
+
+/* vm_find_mmio() for an access by vcpu, trying first the device the vCPU found last (a
+ * VM's devices stay in place from its creation to its removal, and their ranges do not
+ * wrap: one compare suffices). */
+static inline struct mmio_dev *vcpu_find_mmio(struct vcpu *vcpu, gpaddr_t gpa)
+{
+    struct mmio_dev *dev = vcpu->mmio_last;
+
+    if (dev && gpa - dev->base < dev->size)
+        return dev;
+    dev = vm_find_mmio(vcpu->vm, gpa);
+    if (dev)
+        vcpu->mmio_last = dev;
+    return dev;
+}
 
 #endif

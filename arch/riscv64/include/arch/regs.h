@@ -16,6 +16,11 @@
 #define ARCH_PCPU_GUEST_REGS 8
 #define ARCH_PCPU_STACK_TOP  16
 
+/* What arch_guest_trap_fast() did with an exit; trap.S acts on it. */
+#define FAST_EXIT_RESUME  0 /* handled: resume the same frame directly */
+#define FAST_EXIT_DEFER   1 /* not handled: the general path handles it */
+#define FAST_EXIT_HANDLED 2 /* handled, but resume through the general path */
+
 #ifndef __ASSEMBLY__
 #include <kernel/types.h>
 
@@ -41,6 +46,28 @@ struct guest_regs {
     u64 sstatus;
     u64 hstatus;
 };
+
+/* The registers the frame holds only on the general path: gp and the callee-saved s0, s1,
+ * s2-s11, which the hypervisor's C code preserves (trap.S). */
+#define REGS_PRESERVED_MASK (BIT(REG_GP) | BIT(8) | BIT(9) | (0x3ffUL << 18))
+
+/*
+ * Entered from trap.S for every trap from a guest.  trap.S first saves the registers the
+ * C code may clobber (REGS_PRESERVED_MASK lists the others), sepc and sstatus into the
+ * frame of the running vCPU and calls arch_guest_trap_fast(), which must neither use the
+ * frame's gp, s0-s11 and hstatus (not saved yet) nor switch or reset vCPUs.  It returns
+ * the frame and a FAST_EXIT_* value.  For FAST_EXIT_RESUME trap.S restores what it saved
+ * but sstatus and enters the frame again: the fast path must not have changed the frame's
+ * sstatus either.  Otherwise trap.S saves the rest of the frame and calls
+ * arch_guest_trap(), the general path, which handles the exit if the fast path did not
+ * (FAST_EXIT_DEFER), runs the scheduler and returns the frame to enter, restored whole.
+ */
+struct fast_exit {
+    struct guest_regs *regs;
+    unsigned long what;
+};
+struct fast_exit arch_guest_trap_fast(struct guest_regs *regs);
+struct guest_regs *arch_guest_trap(struct guest_regs *regs, unsigned long fast);
 
 /* The part of the per-hart structure the trap entry uses; first member of struct pcpu. */
 struct arch_pcpu {
