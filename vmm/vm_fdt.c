@@ -832,7 +832,11 @@ static int check_params(const struct vm_fdt_params *p)
                 return -FDT_ERR_BADVALUE;
     if (p->initrd_size && p->initrd_start + p->initrd_size < p->initrd_start)
         return -FDT_ERR_BADVALUE;
-    return fdt_check_header(p->host_fdt);
+    int err = fdt_check_header(p->host_fdt);
+    /* libfdt is built for version-17 trees only (scripts/libfdt.mk). */
+    if (!err && fdt_version(p->host_fdt) != FDT_LAST_SUPPORTED_VERSION)
+        err = -FDT_ERR_BADVERSION;
+    return err;
 }
 
 static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)

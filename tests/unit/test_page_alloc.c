@@ -153,9 +153,9 @@ TEST(reserve_across_bitmap_words_counts_each_page_once)
     struct test_pool tp;
 
     pool_setup(&tp, 300, SKEW_PAGES);
-    page_pool_reserve(&tp.pool, page_addr(&tp, 60), 10 * PAGE_SIZE);   /* 60..69 */
-    page_pool_reserve(&tp.pool, page_addr(&tp, 127), 2 * PAGE_SIZE);   /* 127..128 */
-    page_pool_reserve(&tp.pool, page_addr(&tp, 200), PAGE_SIZE);       /* 200 */
+    page_pool_reserve(&tp.pool, page_addr(&tp, 60), 10 * PAGE_SIZE); /* 60..69 */
+    page_pool_reserve(&tp.pool, page_addr(&tp, 127), 2 * PAGE_SIZE); /* 127..128 */
+    page_pool_reserve(&tp.pool, page_addr(&tp, 200), PAGE_SIZE);     /* 200 */
     EXPECT_EQ(page_pool_free_pages(&tp.pool), 300 - 13);
     /* 50..249 overlaps all three: 200 - 13 new pages. */
     page_pool_reserve(&tp.pool, page_addr(&tp, 50), 200 * PAGE_SIZE);
