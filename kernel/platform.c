@@ -210,9 +210,12 @@ int platform_init(const void *fdt, u32 boot_hart)
 {
     /* Firmware's blob may be padded (QEMU's is 1 MiB); keep only its contents.  libfdt's
      * fdt_open_into() takes the memory reservation block's end on trust (a negative count,
-     * "no terminator inside the blob", becomes a negative copy length): check it first. */
-    if (fdt_check_header(fdt) || fdt_num_mem_rsv(fdt) < 0 ||
-        fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)) || !fdt_sound(platform.fdt))
+     * "no terminator inside the blob", becomes a negative copy length): check it first.
+     * libfdt is built for version-17 trees only (scripts/libfdt.mk), which every current
+     * firmware and QEMU write. */
+    if (fdt_check_header(fdt) || fdt_version(fdt) != FDT_LAST_SUPPORTED_VERSION ||
+        fdt_num_mem_rsv(fdt) < 0 || fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)) ||
+        !fdt_sound(platform.fdt))
         return -PLATFORM_EFDT;
     fdt = platform.fdt;
     platform.boot_hart = boot_hart;

@@ -116,6 +116,19 @@ static u64 region_alignment(gpaddr_t ipa, u64 size)
     return PAGE_SIZE;
 }
 
+/*
+ * A VM's RAM is cleared when it is allocated, so that no VM sees what another left there
+ * (docs/security.md).  The exception is the MVM's, which is created once, at boot: its
+ * RAM has held nothing but what the firmware and the loader put there, no VM has run yet,
+ * and the MVM is trusted with every VM's memory anyway.  Clearing its 512 MiB would be
+ * most of the hypervisor's boot time (docs/performance.md).  A reboot of the MVM clears
+ * its RAM like any VM's (reset_memory()).
+ */
+static bool ram_needs_clearing(const struct vm *vm)
+{
+    return !vm_is_mvm(vm) || vm->dynamic;
+}
+
 static int alloc_region(struct vm *vm, const struct vm_mem_region_config *rc)
 {
     u64 pages = rc->size >> PAGE_SHIFT;
@@ -132,7 +145,8 @@ static int alloc_region(struct vm *vm, const struct vm_mem_region_config *rc)
     }
     if (!pa)
         return -ENOMEM;
-    arch_mem_zero((void *)pa, rc->size);
+    if (ram_needs_clearing(vm))
+        arch_mem_zero((void *)pa, rc->size);
     vm->mem[vm->nr_mem++] = (struct vm_mem_region){.ipa = rc->ipa, .pa = pa, .size = rc->size};
     return stage2_map(&vm->s2, rc->ipa, pa, rc->size, S2_RWX);
 }
@@ -467,7 +481,7 @@ static int restart_locked(struct vm *vm)
 
 int vm_restart(struct vm *vm)
 {
-    if (vm->id == 0)
+    if (vm_is_mvm(vm))
         return -EINVAL;
     lifecycle_lock();
     int err = restart_locked(vm);
@@ -479,7 +493,7 @@ int vm_remove(struct vm *vm)
 {
     u64 free_before = page_pool_free_pages(&system_pool);
 
-    if (vm->id == 0)
+    if (vm_is_mvm(vm))
         return -EINVAL;
     lifecycle_lock();
     vm->state = VM_STATE_STOPPED;
@@ -542,7 +556,7 @@ void vm_power_off(struct vm *vm, bool failure)
     u32 run = READ_ONCE(vm->run);
 
     log_exits(vm);
-    if (vm->id == 0) {
+    if (vm_is_mvm(vm)) {
         log_info("vm0 (%s) powered off%s: shutting down", vm->name, failure ? " (failure)" : "");
         arch_system_off(false);
     }
@@ -562,7 +576,7 @@ int vm_reboot(struct vm *vm)
     u32 run = READ_ONCE(vm->run);
     int err = 0;
 
-    if (vm->id == 0) {
+    if (vm_is_mvm(vm)) {
         log_info("vm0 (%s) rebooted: resetting the machine", vm->name);
         arch_system_off(true);
     }

@@ -15,7 +15,7 @@ static void flush_line(struct vm *vm)
 
 void vm_console_write(struct vm *vm, const char *buf, u64 len)
 {
-    if (vm->id == 0) {
+    if (vm_is_mvm(vm)) {
         console_write(buf, len);
         return;
     }
@@ -42,5 +42,5 @@ void vm_console_flush(struct vm *vm)
 
 int vm_console_getc(struct vm *vm)
 {
-    return vm->id == 0 ? console_getc() : -1;
+    return vm_is_mvm(vm) ? console_getc() : -1;
 }

@@ -311,11 +311,12 @@ static bool pt_translate(const struct vm_fdt_params *p, u64 pa, u64 size, u64 *i
     return false;
 }
 
-/* The host node's reg ranges as guest-physical addresses: how many, or 0 unless the node has
- * reg and every range lies in a passthrough region. */
-static int passthrough_reg(const struct build *b, int node, struct reg_range *r)
+/* The reg ranges of host node (a child of parent) as guest-physical addresses: how many, or
+ * 0 unless the node has reg and every range lies in a passthrough region.  The caller
+ * knows the parent: fdt_parent_offset() rescans the tree from its root. */
+static int passthrough_reg(const struct build *b, int parent, int node, struct reg_range *r)
 {
-    int parent = fdt_parent_offset(b->host, node), len;
+    int len;
     int ac = fdt_address_cells(b->host, parent), sc = fdt_size_cells(b->host, parent);
     const fdt32_t *reg = fdt_getprop(b->host, node, "reg", &len);
 
@@ -690,7 +691,7 @@ static int add_passthrough(struct build *b, const char *path)
         if (host_only(b->host, src) || is_plic(b->host, src) ||
             prop_string_is(b->host, src, "device_type", "memory"))
             continue;
-        int n = passthrough_reg(b, src, r);
+        int n = passthrough_reg(b, parent, src, r);
         int err = n ? copy_device(b, path, src, r, n) : 0;
         if (err)
             return err;
@@ -831,7 +832,11 @@ static int check_params(const struct vm_fdt_params *p)
                 return -FDT_ERR_BADVALUE;
     if (p->initrd_size && p->initrd_start + p->initrd_size < p->initrd_start)
         return -FDT_ERR_BADVALUE;
-    return fdt_check_header(p->host_fdt);
+    int err = fdt_check_header(p->host_fdt);
+    /* libfdt is built for version-17 trees only (scripts/libfdt.mk). */
+    if (!err && fdt_version(p->host_fdt) != FDT_LAST_SUPPORTED_VERSION)
+        err = -FDT_ERR_BADVERSION;
+    return err;
 }
 
 static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)

@@ -54,7 +54,7 @@ static void fill_params(const struct vm *vm, struct vm_fdt_params *p)
     const struct vm_config *cfg = vm->config;
 
     *p = (struct vm_fdt_params){
-        .mode = vm->id == 0 && cfg->os == VM_OS_LINUX ? VM_FDT_FROM_HOST : VM_FDT_GENERATED,
+        .mode = vm_is_mvm(vm) && cfg->os == VM_OS_LINUX ? VM_FDT_FROM_HOST : VM_FDT_GENERATED,
         .host_fdt = platform.fdt,
         .nr_vcpus = vm->nr_vcpus,
         .mem = cfg->mem,

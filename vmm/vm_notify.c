@@ -90,7 +90,7 @@ void vm_notify_state(struct vm *vm, enum shyper_vm_event event)
 /* EMU_DEV_SHYPER: no registers, only the interrupt number. */
 static int shyper_dev_create(struct mmio_dev *dev, const struct vm_emu_dev_config *cfg)
 {
-    if (dev->vm->id != 0 || dev->size || !cfg->irq) {
+    if (!vm_is_mvm(dev->vm) || dev->size || !cfg->irq) {
         log_error("vm%u: %s: only VM 0 has a shyper device, with an interrupt and no registers",
                   dev->vm->id, dev->name);
         return -EINVAL;

@@ -44,7 +44,7 @@ static enum hc_result guest_vm_arg(u64 id, struct vm **vm)
 {
     enum hc_result r = hc_vm_arg(id, vm);
 
-    return r == HC_OK && (*vm)->id == 0 ? HC_INVALID_PARAM : r;
+    return r == HC_OK && vm_is_mvm(*vm) ? HC_INVALID_PARAM : r;
 }
 
 /* A run-time VM boots only with all of its images loaded. */

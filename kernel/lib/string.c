@@ -1,4 +1,5 @@
 /* Freestanding string and memory routines. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,17 +88,66 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
+/*
+ * Backwards, for a destination above an overlapping source: d_end and s_end are the ends,
+ * d_end word-aligned.  Each word is loaded before any store that could overwrite it, and
+ * every store lands above what is still to be read.  Returns the bytes moved (whole words).
+ */
+static size_t move_down_aligned(word_t *d_end, const word_t *s_end, size_t n)
+{
+    size_t words = n / WORD_BYTES;
+    const word_t *blocks_end = s_end - (words & ~(size_t)3), *end = s_end - words;
+
+    while (s_end != blocks_end) {
+        s_end -= 4;
+        d_end -= 4;
+        copy4(d_end, s_end);
+    }
+    while (s_end != end)
+        *--d_end = *--s_end;
+    return words * WORD_BYTES;
+}
+
+/* The same with s_end misaligned: each destination word is the top of one aligned source
+ * word and the bottom of the next, as in copy_shifted(); nothing below s_end - n is read. */
+static size_t move_down_shifted(word_t *d_end, const unsigned char *s_end, size_t n)
+{
+    size_t tail = misalignment(s_end); /* bytes of s after its last aligned word */
+    unsigned lo = 8 * (unsigned)tail, hi = (unsigned)WORD_BITS - lo;
+    const word_t *sw = (const word_t *)(s_end - tail);
+    size_t done = 0;
+    word_t next = 0;
+
+    if (n < tail + WORD_BYTES)
+        return 0;
+    for (size_t i = 0; i < tail; i++)
+        next |= (word_t)s_end[(ptrdiff_t)i - (ptrdiff_t)tail] << (8 * i);
+    for (; n - done >= tail + WORD_BYTES; done += WORD_BYTES) {
+        word_t prev = *--sw;
+
+        *--d_end = (prev >> lo) | (next << hi);
+        next = prev;
+    }
+    return done;
+}
+
 void *memmove(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    size_t done;
 
     if (d == s || n == 0)
         return dst;
     if (d < s || d >= s + n)
         return memcpy(dst, src, n);
-    while (n--)
-        d[n] = s[n];
+    /* Bytes down to the last aligned word of d, then words, then the bytes at the start. */
+    for (; misalignment(d + n) && n; n--)
+        d[n - 1] = s[n - 1];
+    done = misalignment(s + n) ? move_down_shifted((word_t *)(d + n), s + n, n)
+                               : move_down_aligned((word_t *)(d + n), (const word_t *)(s + n), n);
+    for (n -= done; n; n--)
+        d[n - 1] = s[n - 1];
     return dst;
 }
 

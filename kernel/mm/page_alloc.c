@@ -5,19 +5,38 @@
 
 struct page_pool system_pool;
 
-static bool page_used(const struct page_pool *pool, u64 i)
+#define BITS_PER_WORD 64
+
+/* Index of the lowest set bit of x (not 0); the hypervisor is built without libgcc. */
+static u64 lowest_bit(u64 x)
 {
-    return pool->bitmap[i / 64] & (1UL << (i % 64));
+    u64 n = 0;
+
+    for (; !(x & 1); x >>= 1)
+        n++;
+    return n;
 }
 
+/* The bits of word w that fall in [first, end). */
+static u64 word_mask(u64 w, u64 first, u64 end)
+{
+    u64 lo = MAX(first, w * BITS_PER_WORD) - w * BITS_PER_WORD;
+    u64 hi = MIN(end, (w + 1) * BITS_PER_WORD) - w * BITS_PER_WORD;
+
+    return (hi == BITS_PER_WORD ? ~0UL : (1UL << hi) - 1) & ~((1UL << lo) - 1);
+}
+
+/* Sets or clears the bits of [first, first + nr) a word at a time. */
 static void mark_range(struct page_pool *pool, u64 first, u64 nr, bool used)
 {
-    for (u64 i = first; i < first + nr; i++) {
-        u64 bit = 1UL << (i % 64);
+    u64 end = first + nr;
+
+    for (u64 w = first / BITS_PER_WORD; w * BITS_PER_WORD < end; w++) {
+        u64 mask = word_mask(w, first, end);
         if (used)
-            pool->bitmap[i / 64] |= bit;
+            pool->bitmap[w] |= mask;
         else
-            pool->bitmap[i / 64] &= ~bit;
+            pool->bitmap[w] &= ~mask;
     }
     if (used)
         pool->nr_free -= nr;
@@ -28,15 +47,38 @@ static void mark_range(struct page_pool *pool, u64 first, u64 nr, bool used)
 /* Index of the first used page in [first, first + nr), or first + nr when all are free. */
 static u64 first_used(const struct page_pool *pool, u64 first, u64 nr)
 {
-    for (u64 i = first; i < first + nr; i++) {
-        if (i % 64 == 0 && i + 64 <= first + nr && pool->bitmap[i / 64] == 0) {
-            i += 63;
-            continue;
-        }
-        if (page_used(pool, i))
-            return i;
+    u64 end = first + nr;
+
+    for (u64 w = first / BITS_PER_WORD; w * BITS_PER_WORD < end; w++) {
+        u64 used = pool->bitmap[w] & word_mask(w, first, end);
+        if (used)
+            return w * BITS_PER_WORD + lowest_bit(used);
     }
-    return first + nr;
+    return end;
+}
+
+/* Index of the first free page at or after first, or end when [first, end) is all used. */
+static u64 first_free(const struct page_pool *pool, u64 first, u64 end)
+{
+    for (u64 w = first / BITS_PER_WORD; w * BITS_PER_WORD < end; w++) {
+        u64 free = ~pool->bitmap[w] & word_mask(w, first, end);
+        if (free)
+            return w * BITS_PER_WORD + lowest_bit(free);
+    }
+    return end;
+}
+
+/* Whether every page of [first, first + nr) is used. */
+static bool all_used(const struct page_pool *pool, u64 first, u64 nr)
+{
+    u64 end = first + nr;
+
+    for (u64 w = first / BITS_PER_WORD; w * BITS_PER_WORD < end; w++) {
+        u64 mask = word_mask(w, first, end);
+        if ((pool->bitmap[w] & mask) != mask)
+            return false;
+    }
+    return true;
 }
 
 void page_pool_init(struct page_pool *pool, paddr_t base, u64 nr_pages, u64 *bitmap)
@@ -63,11 +105,15 @@ void page_pool_reserve(struct page_pool *pool, paddr_t pa, u64 size)
         start = pool->base;
     if (end > pool_end)
         end = pool_end;
+    if (start >= end)
+        return;
     spin_lock(&pool->lock);
-    for (paddr_t p = start; p < end; p += PAGE_SIZE) {
-        u64 i = (p - pool->base) >> PAGE_SHIFT;
-        if (!page_used(pool, i))
-            mark_range(pool, i, 1, true);
+    /* Reserved ranges may overlap each other: mark only the pages still free. */
+    for (u64 i = (start - pool->base) >> PAGE_SHIFT, last = (end - pool->base) >> PAGE_SHIFT;
+         i < last;) {
+        u64 used = first_used(pool, i, last - i);
+        mark_range(pool, i, used - i, true);
+        i = first_free(pool, used, last);
     }
     spin_unlock(&pool->lock);
 }
@@ -87,7 +133,7 @@ static paddr_t search(struct page_pool *pool, u64 from, u64 nr, u64 align)
                 pool->hint = i + 1;
             return pool->base + (i << PAGE_SHIFT);
         }
-        i = ALIGN_UP(used + 1 + skew, align_pages) - skew;
+        i = ALIGN_UP(first_free(pool, used, pool->nr_pages) + skew, align_pages) - skew;
     }
     return 0;
 }
@@ -133,8 +179,7 @@ void page_pool_free(struct page_pool *pool, paddr_t pa, u64 nr)
     u64 i = (pa - pool->base) >> PAGE_SHIFT;
     BUG_ON(i >= pool->nr_pages || nr > pool->nr_pages - i);
     spin_lock(&pool->lock);
-    for (u64 k = i; k < i + nr; k++)
-        BUG_ON(!page_used(pool, k));
+    BUG_ON(!all_used(pool, i, nr));
     mark_range(pool, i, nr, false);
     if (i < pool->hint)
         pool->hint = i;

@@ -45,11 +45,11 @@ FUZZ_TARGETS    ?= $(FUZZ_NAMES)
 FUZZ_LIBFDT      := $(FUZZ_DIR)/libfdt.a
 FUZZ_LIBFDT_OBJS := $(patsubst %,$(FUZZ_DIR)/libfdt/%.o,$(LIBFDT_NAMES))
 
-$(FUZZ_DIR)/libfdt/%.o: $(LIBFDT_STAMP)
+$(FUZZ_DIR)/libfdt/%.o: $(LIBFDT_STAMP) scripts/libfdt.mk
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  libfdt/$*.c"
 	$(Q)$(FUZZ_CC) $(filter-out -Wextra -Werror,$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
-		-fno-sanitize=alignment -c $(LIBFDT_DIR)/$*.c -o $@
+		-fno-sanitize=alignment $(LIBFDT_ASSUME_FUZZ) -c $(LIBFDT_DIR)/$*.c -o $@
 
 $(FUZZ_LIBFDT): $(FUZZ_LIBFDT_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -146,6 +146,30 @@ TEST(reserve_marks_whole_pages_and_clips)
     pool_teardown(&tp);
 }
 
+/* The bitmap is marked a word (64 pages) at a time: ranges that start, end and overlap
+ * inside and across words count each page once. */
+TEST(reserve_across_bitmap_words_counts_each_page_once)
+{
+    struct test_pool tp;
+
+    pool_setup(&tp, 300, SKEW_PAGES);
+    page_pool_reserve(&tp.pool, page_addr(&tp, 60), 10 * PAGE_SIZE); /* 60..69 */
+    page_pool_reserve(&tp.pool, page_addr(&tp, 127), 2 * PAGE_SIZE); /* 127..128 */
+    page_pool_reserve(&tp.pool, page_addr(&tp, 200), PAGE_SIZE);     /* 200 */
+    EXPECT_EQ(page_pool_free_pages(&tp.pool), 300 - 13);
+    /* 50..249 overlaps all three: 200 - 13 new pages. */
+    page_pool_reserve(&tp.pool, page_addr(&tp, 50), 200 * PAGE_SIZE);
+    EXPECT_EQ(page_pool_free_pages(&tp.pool), 100);
+    EXPECT_EQ(page_pool_alloc(&tp.pool, 50, PAGE_SIZE), page_addr(&tp, 0));
+    EXPECT_EQ(page_pool_alloc(&tp.pool, 50, PAGE_SIZE), page_addr(&tp, 250));
+    EXPECT_EQ(page_pool_free_pages(&tp.pool), 0);
+    /* Freeing a run that crosses words and reallocating it exactly. */
+    page_pool_free(&tp.pool, page_addr(&tp, 63), 130);
+    EXPECT_TRUE(page_pool_alloc_at(&tp.pool, page_addr(&tp, 63), 130));
+    EXPECT_TRUE(!page_pool_alloc_at(&tp.pool, page_addr(&tp, 63), 1));
+    pool_teardown(&tp);
+}
+
 TEST(reserve_clips_ranges_crossing_the_pool_ends)
 {
     struct test_pool tp;

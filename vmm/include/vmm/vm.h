@@ -17,6 +17,7 @@
 struct vm_dynamic;
 
 #define MAX_VMS            8
+#define MVM_ID             0 /* the management VM */
 #define VM_STOP_REASON_MAX 128
 
 enum vm_state {
@@ -56,11 +57,17 @@ struct vm {
     struct vm_dynamic *dynamic;
 };
 
+static inline bool vm_is_mvm(const struct vm *vm)
+{
+    return vm->id == MVM_ID;
+}
+
 /* Looks up a VM by id; NULL when there is none. */
 struct vm *vm_get(u32 id);
 /* The lowest id in 1..MAX_VMS-1 no VM has, or 0 when every id is in use. */
 u32 vm_free_id(void);
-/* Builds VM `id` from cfg: RAM (zeroed), stage 2, devices, vCPUs, images, device tree. */
+/* Builds VM `id` from cfg: RAM (zeroed, except the MVM's: see vm.c), stage 2, devices,
+ * vCPUs, images, device tree. */
 int vm_create(u32 id, const struct vm_config *cfg, struct vm **out);
 /* The same for a run-time VM (CONFIG_CREATE): the VM takes dyn (also on failure) and
  * frees it when removed.  Its images are loaded later (CONFIG_LOAD). */
