@@ -96,12 +96,14 @@ CASES = [
     Case("hc_denied", "tests/guests/configs/two_vms.c", ["hc_observer", "hc_denied"], smp=(2,),
          timeout=20, results=2, expect=[r"^\[vm1\] PASS denied-system-shutdown\r?$"]),
     # The timer-jitter neighbour with an idle MVM: the baseline of "hostile" (docs/security.md).
+    # A fifth hart, idle: with four, QEMU's icount scheduler sometimes leaves hart 0 unrun
+    # for ms after its timer fired (docs/security.md, "One QEMU artifact").
     Case("jitter_alone", "tests/guests/configs/hostile.c", ["jitter_idle", "jitter_neighbour"],
-         smp=(4,), timeout=120, results=2, icount=True, report=JITTER),
+         smp=(5,), timeout=120, results=2, icount=True, report=JITTER),
     # The hostile VM's 10^6 operations and its stop scenarios, the neighbour's jitter meanwhile.
     # docs/security.md: what each part attacks; the neighbour's figures on the PASS line.
     Case("hostile", "tests/guests/configs/hostile.c", ["hostile_mvm", "jitter_neighbour"],
-         smp=(4,), timeout=180, results=3, icount=True, report=JITTER,
+         smp=(5,), timeout=180, results=3, icount=True, report=JITTER,
          expect=[r"^\[vm2\] hostile: \d{7,} operations in \d+ ms\r?$",
                  r"^\[vm2\] PASS hostile-a-million-operations\r?$",
                  r"^\[vm2\] PASS hostile-virtio\r?$",

@@ -1,7 +1,8 @@
 /*
  * The hostile-guest cases: VM 0 is an MVM on hart 1 (32 MiB at TEST_RAM_BASE, a vPLIC,
  * the shyper device) that creates the hostile VMs on harts 2 and 3 (hostile/layout.h)
- * and watches VM 1, the jitter neighbour, alone on hart 0.  Run with -smp 4 and -icount.
+ * and watches VM 1, the jitter neighbour, alone on hart 0.  Run with -icount and -smp 5:
+ * hart 4 stays idle (see cases.py).
  *
  * Hart 0 for the neighbour: under -icount QEMU runs every hart on one thread, in hart
  * order, and a hart whose timer fires waits until the harts before it in that order used

@@ -13,7 +13,7 @@
 
 #define HOSTILE_MAGIC 0x656c69747368796fUL /* "oyshtile" */
 
-/* Two vCPUs on harts 2 and 3 (the MVM has hart 1, the neighbour hart 0): -smp 4. */
+/* Two vCPUs on harts 2 and 3 (the MVM has hart 1, the neighbour hart 0; hart 4 idles). */
 #define HOSTILE_HARTS  (BIT(2) | BIT(3))
 #define HOSTILE_MASTER 2
 #define HOSTILE_VCPUS  2
