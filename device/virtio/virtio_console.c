@@ -10,7 +10,8 @@
  * repeatedly take one chain under the sender's lock, release it, and deliver the bytes
  * under the links lock and the peer's lock.  At most CONSOLE_BURST chains per write, so
  * that a guest feeding its transmitq from other harts cannot keep this hart in the
- * hypervisor.
+ * hypervisor; what is left waits for the driver's next notification
+ * (virtio_emu_resume_at_next_add()).
  *
  * Bytes are dropped, and the sender never waits, when the peer is absent, belongs to a VM
  * that is not running, or does not name the sender back (tx_lost; logged once until a
@@ -121,9 +122,10 @@ static void deliver(struct vcon *vc, const u8 *buf, u32 len)
 static void transmit(struct virtio_emu *emu)
 {
     struct vcon *vc = container_of(emu, struct vcon, emu);
+    u32 chains;
 
     spin_lock(&vc->tx_lock);
-    for (u32 i = 0; i < CONSOLE_BURST; i++) {
+    for (chains = 0; chains < CONSOLE_BURST; chains++) {
         spin_lock(&vc->emu.lock);
         int n = console_port_transmit(&vc->emu.vdev, &vc->port, vc->tx_buf, sizeof(vc->tx_buf));
         spin_unlock(&vc->emu.lock);
@@ -132,6 +134,8 @@ static void transmit(struct virtio_emu *emu)
         if (n > 0)
             deliver(vc, vc->tx_buf, (u32)n);
     }
+    if (chains == CONSOLE_BURST)
+        virtio_emu_resume_at_next_add(&vc->emu, CONSOLE_TX_QUEUE);
     spin_unlock(&vc->tx_lock);
 }
 

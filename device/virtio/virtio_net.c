@@ -17,7 +17,8 @@
  *   2. under the links lock: the switch's decision, then each destination under its own
  *      device lock: pop a receive chain, write header and frame, return it, interrupt.
  * A destination whose driver is not running, whose queue is not ready or has no free
- * buffer drops the frame; the sender never waits for a receiver.
+ * buffer drops the frame; the sender never waits for a receiver.  At most NET_TX_BURST
+ * frames per notification; the rest waits for the driver's next one.
  */
 #include <device/mmio.h>
 #include <device/virtio/net_switch.h>
@@ -36,6 +37,9 @@
 #define NET_QUEUE_SIZE 256
 /* Room for any well-formed chain: a whole descriptor table, then a whole indirect one. */
 #define NET_MAX_SEGS (2 * NET_QUEUE_SIZE)
+/* Frames switched per transmit notification: twice a full queue, so that only a guest
+ * refilling its queue from other harts meanwhile reaches it (see transmit()). */
+#define NET_TX_BURST (2 * NET_QUEUE_SIZE)
 
 /* Device feature bits and status (virtio 1.2 §5.1.3, §5.1.4). */
 #define VIRTIO_NET_F_MTU     3
@@ -76,12 +80,13 @@ struct virtio_net {
     struct virtio_queue queues[NET_NR_QUEUES];
     struct virtio_net_config config;
     u32 port;           /* in the switch */
-    spinlock_t tx_lock; /* the transmit path, frame, frame_len and bad_frames */
+    spinlock_t tx_lock; /* the transmit path, frame, frame_len, bad_frames, tx_paused */
     /* The frame being switched; any longer than NET_FRAME_MAX is not copied and has
      * frame_len NET_FRAME_MAX + 1 (the switch drops it by its length). */
     u32 frame_len;
     u8 frame[NET_FRAME_MAX];
     u32 bad_frames; /* frames the switch dropped as malformed (the first is logged) */
+    u32 tx_paused;  /* transmissions cut at NET_TX_BURST (the first is logged) */
     struct vq_seg segs[NET_MAX_SEGS]; /* under the device lock */
 };
 
@@ -196,14 +201,31 @@ static void switch_frame(struct virtio_net *net)
                  net_name(net), net_switch_strerror(err));
 }
 
-/* The post_unlock hook: the transmit queue was notified. */
+/* After NET_TX_BURST frames: the rest waits for the driver's next notification. */
+static void pause_transmit(struct virtio_net *net)
+{
+    virtio_emu_resume_at_next_add(&net->emu, NET_QUEUE_TX);
+    if (!net->tx_paused++)
+        log_info("vm%u: %s: more than %u frames in one notification: the rest waits for the "
+                 "driver's next one (further pauses counted silently)",
+                 net->emu.vm_id, net_name(net), NET_TX_BURST);
+}
+
+/* The post_unlock hook: the transmit queue was notified.  At most NET_TX_BURST frames, so
+ * that a guest feeding its queue from other harts cannot keep this hart in the hypervisor
+ * (and a vCPU of another VM sharing it off its hart). */
 static void transmit(struct virtio_emu *emu)
 {
     struct virtio_net *net = container_of(emu, struct virtio_net, emu);
+    u32 sent = 0;
 
     spin_lock(&net->tx_lock);
-    while (take_frame(net))
+    while (sent < NET_TX_BURST && take_frame(net)) {
         switch_frame(net);
+        sent++;
+    }
+    if (sent == NET_TX_BURST)
+        pause_transmit(net);
     spin_unlock(&net->tx_lock);
 }
 

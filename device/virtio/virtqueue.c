@@ -292,6 +292,29 @@ bool vq_enable_notify(struct virtqueue *vq)
     return load16(&vq->avail->idx) != vq->last_avail;
 }
 
+void vq_notify_next_add(struct virtqueue *vq)
+{
+    if (!vq->ready || vq->error)
+        return;
+    if (!(vq->flags & VQ_F_EVENT_IDX)) {
+        store16(&vq->used->flags, 0);
+        return;
+    }
+    /* A driver that added meanwhile may have read the old avail_event: ask again for its
+     * new index.  A well-formed driver only moves avail.idx forward, by at most the queue's
+     * size past what the device took, so at most size + 1 rounds (a driver that does more
+     * loses its notification, and the next pop reports a malformed ring if it is one). */
+    u16 idx = load16(&vq->avail->idx);
+    for (u32 round = 0; round <= vq->size; round++) {
+        store16(avail_event(vq), idx);
+        full_fence();
+        u16 now = load16(&vq->avail->idx);
+        if (now == idx)
+            return;
+        idx = now;
+    }
+}
+
 /* ---------------------------------------------------------------- copies */
 
 /* The segment of segs[0..nr) that holds byte *offset, with *offset made relative to it

@@ -728,6 +728,34 @@ TEST(vq_driver_notifications_with_event_idx)
     teardown();
 }
 
+/* A device that stops with chains left asks for a notification at the next addition:
+ * avail_event is the driver's index, which a Linux-style driver's next addition crosses. */
+TEST(vq_notify_next_add_with_backlog)
+{
+    setup(QSIZE, VQ_F_EVENT_IDX);
+    for (u16 i = 0; i < 3; i++) {
+        set_desc(DESC_GPA, i, BUF_GPA, 4, 0, 0);
+        offer(i);
+    }
+    EXPECT_EQ(vq_pop(&vq, &chain), 1); /* one taken, two left */
+    vq_notify_next_add(&vq);
+    u16 event = get16(avail_event_gpa());
+    EXPECT_EQ(event, 3);
+    /* the driver's next addition, 3 -> 4, crosses it (the spec's vring_need_event) */
+    EXPECT_TRUE((u16)(4 - event - 1) < (u16)(4 - 3));
+    /* what vq_enable_notify() asks for instead, the device's position, it does not */
+    EXPECT_TRUE(vq_enable_notify(&vq));
+    event = get16(avail_event_gpa());
+    EXPECT_TRUE(!((u16)(4 - event - 1) < (u16)(4 - 3)));
+    teardown();
+
+    setup(QSIZE, 0);
+    vq_disable_notify(&vq);
+    vq_notify_next_add(&vq);
+    EXPECT_EQ(get16(USED_GPA), 0); /* without EVENT_IDX: notifications on */
+    teardown();
+}
+
 /* ---------------------------------------------------------------- fuzz */
 
 #define FUZZ_RAM      0x4000
