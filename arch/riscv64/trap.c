@@ -62,11 +62,8 @@ static void handle_virtual_instruction(struct vcpu *vcpu)
 
 static void handle_exception(struct vcpu *vcpu, u64 cause)
 {
+    /* SBI calls (EXC_ECALL_VS) never get here: the fast path handles every one. */
     switch (cause) {
-    case EXC_ECALL_VS:
-        vcpu->exits[EXIT_SBI]++;
-        vsbi_handle(vcpu);
-        break;
     case EXC_INST_GUEST_PAGE_FAULT:
     case EXC_LOAD_GUEST_PAGE_FAULT:
     case EXC_STORE_GUEST_PAGE_FAULT:
@@ -91,17 +88,9 @@ static struct vcpu *trapped_vcpu(struct guest_regs *regs)
     return vcpu;
 }
 
-/* Out of line: arch_guest_trap_fast() then needs no frame of its own. */
-static __attribute__((noinline)) struct fast_exit sbi_exit_fast(struct vcpu *vcpu)
-{
-    vcpu->exits[EXIT_SBI]++;
-    vsbi_handle(vcpu);
-    return fast_exit_handled(vcpu, true);
-}
-
 /*
  * The fast path (see regs.h): SBI calls, and the MMIO accesses mmio_exit_fast() takes.
- * Everything else is deferred, untouched.  No SBI handler uses gp, s0-s11 or hstatus.
+ * Everything else is deferred, untouched.
  */
 struct fast_exit arch_guest_trap_fast(struct guest_regs *regs)
 {
@@ -111,7 +100,7 @@ struct fast_exit arch_guest_trap_fast(struct guest_regs *regs)
     u64 cause = csr_read(scause);
 
     if (cause == EXC_ECALL_VS)
-        return sbi_exit_fast(vcpu);
+        return vsbi_exit_fast(vcpu);
     if (cause == EXC_LOAD_GUEST_PAGE_FAULT || cause == EXC_STORE_GUEST_PAGE_FAULT)
         return mmio_exit_fast(vcpu, cause);
     return fast_exit_defer(vcpu);

@@ -1,5 +1,5 @@
 /* Guest SBI dispatch (see vsbi.h). */
-#include <arch/csr.h>
+#include <arch/fast_exit.h>
 #include <arch/vsbi.h>
 #include <vmm/vcpu.h>
 
@@ -10,7 +10,7 @@ static const struct vsbi_extension *const extensions[] = {
     &vsbi_ext_srst, &vsbi_ext_dbcn, &vsbi_ext_legacy, &vsbi_ext_hypercall,
 };
 
-/* Inlined into vsbi_handle(): every guest SBI call goes through it. */
+/* Inlined into vsbi_exit_fast(): every guest SBI call goes through it. */
 static inline const struct vsbi_extension *find_extension(struct vcpu *vcpu, unsigned long eid)
 {
     for (u32 i = 0; i < ARRAY_SIZE(extensions); i++) {
@@ -26,20 +26,19 @@ const struct vsbi_extension *vsbi_find(struct vcpu *vcpu, unsigned long eid)
     return find_extension(vcpu, eid);
 }
 
-void vsbi_handle(struct vcpu *vcpu)
+struct fast_exit vsbi_exit_fast(struct vcpu *vcpu)
 {
     struct guest_regs *regs = &vcpu->arch.regs;
-    struct vsbi_call call = {
-        .eid = regs->x[REG_A7],
-        .fid = regs->x[REG_A6],
-        .args = &regs->x[REG_A0],
-    };
-    struct sbiret ret = {.error = SBI_ERR_NOT_SUPPORTED, .value = 0};
-    const struct vsbi_extension *ext = find_extension(vcpu, call.eid);
+    unsigned long eid = regs->x[REG_A7];
 
-    if (ext && ext->handler(vcpu, &call, &ret) == VSBI_NO_RETURN)
-        return;
-    regs->x[REG_A0] = ret.error;
-    regs->x[REG_A1] = ret.value;
-    regs->sepc += SBI_ECALL_LEN;
+    vcpu->exits[EXIT_SBI]++;
+    const struct vsbi_extension *ext = find_extension(vcpu, eid);
+    struct sbiret ret = ext ? ext->handler(vcpu, eid, regs->x[REG_A6], &regs->x[REG_A0])
+                            : vsbi_error(SBI_ERR_NOT_SUPPORTED);
+    if (ret.error != VSBI_ERR_NO_RETURN) {
+        regs->x[REG_A0] = ret.error;
+        regs->x[REG_A1] = ret.value;
+        regs->sepc += SBI_ECALL_LEN;
+    }
+    return fast_exit_handled(vcpu, true);
 }

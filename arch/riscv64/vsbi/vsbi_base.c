@@ -5,32 +5,27 @@
 #define SHYPER_SBI_IMPL_ID      0x5348
 #define SHYPER_SBI_IMPL_VERSION 0x00010000 /* 1.0 */
 
-static enum vsbi_result base_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                     struct sbiret *ret)
+static struct sbiret base_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                  const u64 *args)
 {
-    ret->error = SBI_SUCCESS;
-    switch (call->fid) {
+    (void)eid;
+    switch (fid) {
     case SBI_BASE_GET_SPEC_VERSION:
-        ret->value = SBI_SPEC_VERSION_2_0;
-        break;
+        return vsbi_success(SBI_SPEC_VERSION_2_0);
     case SBI_BASE_GET_IMPL_ID:
-        ret->value = SHYPER_SBI_IMPL_ID;
-        break;
+        return vsbi_success(SHYPER_SBI_IMPL_ID);
     case SBI_BASE_GET_IMPL_VERSION:
-        ret->value = SHYPER_SBI_IMPL_VERSION;
-        break;
+        return vsbi_success(SHYPER_SBI_IMPL_VERSION);
     case SBI_BASE_PROBE_EXT:
-        ret->value = vsbi_find(vcpu, call->args[0]) != NULL;
-        break;
+        return vsbi_success(vsbi_find(vcpu, args[0]) != NULL);
     case SBI_BASE_GET_MVENDORID:
     case SBI_BASE_GET_MARCHID:
     case SBI_BASE_GET_MIMPID:
-        ret->value = 0; /* a virtual machine: no vendor, architecture or implementation id */
-        break;
+        /* A virtual machine: no vendor, architecture or implementation id. */
+        return vsbi_success(0);
     default:
-        ret->error = SBI_ERR_NOT_SUPPORTED;
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
     }
-    return VSBI_RETURN;
 }
 
 const struct vsbi_extension vsbi_ext_base = {

@@ -22,11 +22,11 @@ static u64 ram_bytes_from(const struct vm *vm, u64 gpa)
 }
 
 /* A DBCN buffer: base_hi is 0 and every byte is RAM (possibly of adjoining regions). */
-static bool valid_buffer(const struct vm *vm, const struct vsbi_call *call)
+static bool valid_buffer(const struct vm *vm, const u64 *args)
 {
-    u64 gpa = call->args[1], len = call->args[0];
+    u64 gpa = args[1], len = args[0];
 
-    if (call->args[2] != 0)
+    if (args[2] != 0)
         return false;
     while (len) {
         u64 avail = ram_bytes_from(vm, gpa);
@@ -40,60 +40,51 @@ static bool valid_buffer(const struct vm *vm, const struct vsbi_call *call)
     return true;
 }
 
-static enum vsbi_result dbcn_write(struct vcpu *vcpu, const struct vsbi_call *call,
-                                   struct sbiret *ret)
+static struct sbiret dbcn_write(struct vcpu *vcpu, const u64 *args)
 {
-    u64 len = MIN(call->args[0], (u64)DBCN_MAX_CHUNK);
-    u64 gpa = call->args[1];
+    u64 len = MIN(args[0], (u64)DBCN_MAX_CHUNK);
+    u64 gpa = args[1];
 
-    if (!valid_buffer(vcpu->vm, call)) {
-        ret->error = SBI_ERR_INVALID_PARAM;
-        return VSBI_RETURN;
-    }
+    if (!valid_buffer(vcpu->vm, args))
+        return vsbi_error(SBI_ERR_INVALID_PARAM);
     for (u64 done = 0, chunk; done < len; done += chunk) {
         chunk = MIN(len - done, PAGE_SIZE - ((gpa + done) & (PAGE_SIZE - 1)));
         vm_console_write(vcpu->vm, vm_gpa_to_hva(vcpu->vm, gpa + done, chunk), chunk);
     }
-    ret->error = SBI_SUCCESS;
-    ret->value = len;
-    return VSBI_RETURN;
+    return vsbi_success(len);
 }
 
-static enum vsbi_result dbcn_read(struct vcpu *vcpu, const struct vsbi_call *call,
-                                  struct sbiret *ret)
+static struct sbiret dbcn_read(struct vcpu *vcpu, const u64 *args)
 {
-    u64 len = MIN(call->args[0], (u64)DBCN_MAX_CHUNK);
-    u64 gpa = call->args[1];
+    u64 len = MIN(args[0], (u64)DBCN_MAX_CHUNK);
+    u64 gpa = args[1];
     u64 done = 0;
     int c;
 
-    if (!valid_buffer(vcpu->vm, call)) {
-        ret->error = SBI_ERR_INVALID_PARAM;
-        return VSBI_RETURN;
-    }
+    if (!valid_buffer(vcpu->vm, args))
+        return vsbi_error(SBI_ERR_INVALID_PARAM);
     for (; done < len && (c = vm_console_getc(vcpu->vm)) >= 0; done++)
         *(char *)vm_gpa_to_hva(vcpu->vm, gpa + done, 1) = (char)c;
-    ret->error = SBI_SUCCESS;
-    ret->value = done;
-    return VSBI_RETURN;
+    return vsbi_success(done);
 }
 
-static enum vsbi_result dbcn_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                     struct sbiret *ret)
+static struct sbiret dbcn_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                  const u64 *args)
 {
-    switch (call->fid) {
+    char c;
+
+    (void)eid;
+    switch (fid) {
     case SBI_DBCN_WRITE:
-        return dbcn_write(vcpu, call, ret);
+        return dbcn_write(vcpu, args);
     case SBI_DBCN_READ:
-        return dbcn_read(vcpu, call, ret);
-    case SBI_DBCN_WRITE_BYTE: {
-        char c = (char)call->args[0];
+        return dbcn_read(vcpu, args);
+    case SBI_DBCN_WRITE_BYTE:
+        c = (char)args[0];
         vm_console_write(vcpu->vm, &c, 1);
-        ret->error = SBI_SUCCESS;
-        return VSBI_RETURN;
-    }
+        return vsbi_success(0);
     default:
-        return VSBI_RETURN;
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
     }
 }
 

@@ -12,68 +12,58 @@ static bool valid_entry(struct vm *vm, u64 addr)
     return vm_gpa_to_hva(vm, addr, 2) != NULL;
 }
 
-static enum vsbi_result hsm_start(struct vcpu *vcpu, const struct vsbi_call *call,
-                                  struct sbiret *ret)
+static struct sbiret hsm_start(struct vcpu *vcpu, const u64 *args)
 {
     struct vm *vm = vcpu->vm;
-    u64 hartid = call->args[0];
+    u64 hartid = args[0];
 
-    if (hartid >= vm->nr_vcpus) {
-        ret->error = SBI_ERR_INVALID_PARAM;
-    } else if (!valid_entry(vm, call->args[1])) {
-        ret->error = SBI_ERR_INVALID_ADDRESS;
-    } else {
-        int err = vcpu_hsm_start(&vm->vcpus[hartid], call->args[1], call->args[2]);
-        ret->error = err == -EALREADY ? SBI_ERR_ALREADY_AVAILABLE : SBI_SUCCESS;
-    }
-    return VSBI_RETURN;
+    if (hartid >= vm->nr_vcpus)
+        return vsbi_error(SBI_ERR_INVALID_PARAM);
+    if (!valid_entry(vm, args[1]))
+        return vsbi_error(SBI_ERR_INVALID_ADDRESS);
+    if (vcpu_hsm_start(&vm->vcpus[hartid], args[1], args[2]) == -EALREADY)
+        return vsbi_error(SBI_ERR_ALREADY_AVAILABLE);
+    return vsbi_success(0);
 }
 
-static enum vsbi_result hsm_suspend(struct vcpu *vcpu, const struct vsbi_call *call,
-                                    struct sbiret *ret)
+static struct sbiret hsm_suspend(struct vcpu *vcpu, const u64 *args)
 {
-    u64 type = call->args[0] & 0xffffffffUL;
+    u64 type = args[0] & 0xffffffffUL;
 
     if (type == SBI_HSM_SUSPEND_RETENTIVE) {
         vcpu_hsm_suspend(vcpu, true, 0, 0);
-        ret->error = SBI_SUCCESS;
-        return VSBI_RETURN;
+        return vsbi_success(0);
     }
     if (type == SBI_HSM_SUSPEND_NON_RETENTIVE) {
-        if (!valid_entry(vcpu->vm, call->args[1])) {
-            ret->error = SBI_ERR_INVALID_ADDRESS;
-            return VSBI_RETURN;
-        }
-        vcpu_hsm_suspend(vcpu, false, call->args[1], call->args[2]);
-        return VSBI_NO_RETURN;
+        if (!valid_entry(vcpu->vm, args[1]))
+            return vsbi_error(SBI_ERR_INVALID_ADDRESS);
+        vcpu_hsm_suspend(vcpu, false, args[1], args[2]);
+        return vsbi_no_return();
     }
-    ret->error = SBI_ERR_INVALID_PARAM; /* reserved, or platform-specific and not implemented */
-    return VSBI_RETURN;
+    /* Reserved, or platform-specific and not implemented. */
+    return vsbi_error(SBI_ERR_INVALID_PARAM);
 }
 
-static enum vsbi_result hsm_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                    struct sbiret *ret)
+static struct sbiret hsm_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                 const u64 *args)
 {
     struct vm *vm = vcpu->vm;
 
-    switch (call->fid) {
+    (void)eid;
+    switch (fid) {
     case SBI_HSM_HART_START:
-        return hsm_start(vcpu, call, ret);
+        return hsm_start(vcpu, args);
     case SBI_HSM_HART_STOP:
         vcpu_hsm_stop(vcpu);
-        return VSBI_NO_RETURN;
+        return vsbi_no_return();
     case SBI_HSM_HART_GET_STATUS:
-        if (call->args[0] >= vm->nr_vcpus) {
-            ret->error = SBI_ERR_INVALID_PARAM;
-        } else {
-            ret->error = SBI_SUCCESS;
-            ret->value = vcpu_hsm_status(&vm->vcpus[call->args[0]]);
-        }
-        return VSBI_RETURN;
+        if (args[0] >= vm->nr_vcpus)
+            return vsbi_error(SBI_ERR_INVALID_PARAM);
+        return vsbi_success(vcpu_hsm_status(&vm->vcpus[args[0]]));
     case SBI_HSM_HART_SUSPEND:
-        return hsm_suspend(vcpu, call, ret);
+        return hsm_suspend(vcpu, args);
     default:
-        return VSBI_RETURN;
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
     }
 }
 

@@ -34,16 +34,13 @@ static bool available(struct vcpu *vcpu, unsigned long eid)
     return !(eid & GROUP_LOW_BITS) && hypercall_group_exists(group_of(eid));
 }
 
-static enum vsbi_result hypercall_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                          struct sbiret *ret)
+static struct sbiret hypercall_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                       const u64 *args)
 {
     u64 value = 0;
-    enum hc_result r =
-        hypercall_dispatch(vcpu->vm, group_of(call->eid), call->fid, call->args, &value);
+    enum hc_result r = hypercall_dispatch(vcpu->vm, group_of(eid), fid, args, &value);
 
-    ret->error = sbi_errors[r];
-    ret->value = (long)value;
-    return VSBI_RETURN;
+    return (struct sbiret){.error = sbi_errors[r], .value = (long)value};
 }
 
 const struct vsbi_extension vsbi_ext_hypercall = {

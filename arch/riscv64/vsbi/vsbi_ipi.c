@@ -4,21 +4,22 @@
 
 #define SBI_IPI_SEND_IPI 0
 
-static enum vsbi_result ipi_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                    struct sbiret *ret)
+static struct sbiret ipi_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                 const u64 *args)
 {
     struct vm *vm = vcpu->vm;
     u64 targets;
 
-    if (call->fid != SBI_IPI_SEND_IPI)
-        return VSBI_RETURN;
-    ret->error = vsbi_hart_mask_to_vcpus(call->args[0], call->args[1], vm->nr_vcpus, &targets);
-    if (ret->error)
-        return VSBI_RETURN;
+    (void)eid;
+    if (fid != SBI_IPI_SEND_IPI)
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
+    long err = vsbi_hart_mask_to_vcpus(args[0], args[1], vm->nr_vcpus, &targets);
+    if (err)
+        return vsbi_error(err);
     for (u32 i = 0; i < vm->nr_vcpus; i++)
         if (targets & BIT(i))
             vcpu_raise_irq(&vm->vcpus[i], VCPU_IRQ_SOFT);
-    return VSBI_RETURN;
+    return vsbi_success(0);
 }
 
 const struct vsbi_extension vsbi_ext_ipi = {

@@ -6,30 +6,30 @@
 #include <vmm/vm.h>
 #include <vmm/vm_console.h>
 
-static enum vsbi_result legacy_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                       struct sbiret *ret)
+static struct sbiret legacy_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                    const u64 *args)
 {
+    /* a0 is the result (0 unless stated otherwise), a1 is preserved. */
+    struct sbiret ret = {.error = 0, .value = (long)args[1]};
     char c;
 
-    ret->value = (long)vcpu->arch.regs.x[REG_A1]; /* a1 is preserved */
-    switch (call->eid) {
+    (void)fid;
+    switch (eid) {
     case SBI_EXT_LEGACY_SET_TIMER:
-        vcpu_set_timer(vcpu, call->args[0]);
-        ret->error = 0;
+        vcpu_set_timer(vcpu, args[0]);
         break;
     case SBI_EXT_LEGACY_PUTCHAR:
-        c = (char)call->args[0];
+        c = (char)args[0];
         vm_console_write(vcpu->vm, &c, 1);
-        ret->error = 0;
         break;
     case SBI_EXT_LEGACY_GETCHAR:
-        ret->error = vm_console_getc(vcpu->vm);
+        ret.error = vm_console_getc(vcpu->vm);
         break;
     case SBI_EXT_LEGACY_SHUTDOWN:
         vm_power_off(vcpu->vm, false);
-        return VSBI_NO_RETURN;
+        return vsbi_no_return();
     }
-    return VSBI_RETURN;
+    return ret;
 }
 
 static bool legacy_available(struct vcpu *vcpu, unsigned long eid)

@@ -60,30 +60,26 @@ static void do_rfence(void *arg)
     csr_write(hgatp, saved);
 }
 
-static enum vsbi_result rfence_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                       struct sbiret *ret)
+static struct sbiret rfence_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                    const u64 *args)
 {
     struct vm *vm = vcpu->vm;
-    struct rfence_req req = {.vm = vm,
-                             .fid = call->fid,
-                             .start = call->args[2],
-                             .size = call->args[3],
-                             .asid = call->args[4]};
+    struct rfence_req req = {
+        .vm = vm, .fid = fid, .start = args[2], .size = args[3], .asid = args[4]};
     u64 targets;
 
-    if (call->fid > SBI_RFENCE_SFENCE_VMA_ASID)
-        return VSBI_RETURN; /* SBI_ERR_NOT_SUPPORTED */
-    ret->error = vsbi_hart_mask_to_vcpus(call->args[0], call->args[1], vm->nr_vcpus, &targets);
-    if (ret->error)
-        return VSBI_RETURN;
-    if (call->fid != SBI_RFENCE_FENCE_I && wraps(&req)) {
-        ret->error = SBI_ERR_INVALID_ADDRESS;
-        return VSBI_RETURN;
-    }
+    (void)eid;
+    if (fid > SBI_RFENCE_SFENCE_VMA_ASID)
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
+    long err = vsbi_hart_mask_to_vcpus(args[0], args[1], vm->nr_vcpus, &targets);
+    if (err)
+        return vsbi_error(err);
+    if (fid != SBI_RFENCE_FENCE_I && wraps(&req))
+        return vsbi_error(SBI_ERR_INVALID_ADDRESS);
     for (u32 i = 0; i < vm->nr_vcpus; i++)
         if (targets & BIT(i))
             pcpu_call(vm->vcpus[i].hartid, do_rfence, &req, true);
-    return VSBI_RETURN;
+    return vsbi_success(0);
 }
 
 const struct vsbi_extension vsbi_ext_rfence = {

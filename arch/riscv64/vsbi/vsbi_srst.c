@@ -15,22 +15,21 @@ static bool valid_reason(u64 reason)
     return reason <= SBI_SRST_REASON_SYSFAIL;
 }
 
-static enum vsbi_result srst_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                     struct sbiret *ret)
+static struct sbiret srst_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                  const u64 *args)
 {
-    u64 type = call->args[0] & 0xffffffffUL, reason = call->args[1] & 0xffffffffUL;
+    u64 type = args[0] & 0xffffffffUL, reason = args[1] & 0xffffffffUL;
 
-    if (call->fid != SBI_SRST_RESET)
-        return VSBI_RETURN;
-    if (!valid_type(type) || !valid_reason(reason)) {
-        ret->error = SBI_ERR_INVALID_PARAM;
-        return VSBI_RETURN;
-    }
+    (void)eid;
+    if (fid != SBI_SRST_RESET)
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
+    if (!valid_type(type) || !valid_reason(reason))
+        return vsbi_error(SBI_ERR_INVALID_PARAM);
     if (type == SBI_SRST_TYPE_SHUTDOWN)
         vm_power_off(vcpu->vm, reason == SBI_SRST_REASON_SYSFAIL);
     else
         vm_reboot(vcpu->vm);
-    return VSBI_NO_RETURN;
+    return vsbi_no_return();
 }
 
 const struct vsbi_extension vsbi_ext_srst = {

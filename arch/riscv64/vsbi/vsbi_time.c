@@ -4,14 +4,14 @@
 
 #define SBI_TIME_SET_TIMER 0
 
-static enum vsbi_result time_handler(struct vcpu *vcpu, const struct vsbi_call *call,
-                                     struct sbiret *ret)
+static struct sbiret time_handler(struct vcpu *vcpu, unsigned long eid, unsigned long fid,
+                                  const u64 *args)
 {
-    if (call->fid != SBI_TIME_SET_TIMER)
-        return VSBI_RETURN;
-    vcpu_set_timer(vcpu, call->args[0]);
-    ret->error = SBI_SUCCESS;
-    return VSBI_RETURN;
+    (void)eid;
+    if (fid != SBI_TIME_SET_TIMER)
+        return vsbi_error(SBI_ERR_NOT_SUPPORTED);
+    vcpu_set_timer(vcpu, args[0]);
+    return vsbi_success(0);
 }
 
 const struct vsbi_extension vsbi_ext_time = {

@@ -61,8 +61,11 @@ struct guest_regs {
  * sstatus either.  Otherwise trap.S saves the rest of the frame and calls
  * arch_guest_trap(), the general path, which handles the exit if the fast path did not
  * (FAST_EXIT_DEFER), runs the scheduler and returns the frame to enter, restored whole.
+ * Returned in a0/a1 like any two-word structure; aligned to its size only because GCC 12
+ * then no longer reserves an unused stack slot in functions that tail-call others
+ * returning it (arch_guest_trap_fast()).
  */
-struct fast_exit {
+struct __attribute__((aligned(16))) fast_exit {
     struct guest_regs *regs;
     unsigned long what;
 };

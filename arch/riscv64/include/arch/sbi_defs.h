@@ -62,7 +62,9 @@
 
 #define SBI_SPEC_VERSION_2_0 ((2UL << 24) | 0)
 
-struct sbiret {
+/* Returned in a0/a1.  Aligned to its size only because GCC 12 then keeps a returned sbiret
+ * in those registers instead of copying it to the stack first (vsbi_exit_fast()). */
+struct __attribute__((aligned(16))) sbiret {
     long error;
     long value;
 };
