@@ -11,9 +11,9 @@
 #include <vmm/vm_fdt.h>
 
 #define CELL_BYTES          4
-#define CELLS_MAX           2 /* address/size cells that fit a u64 */
-#define REG_ENTRIES_MAX     8 /* reg ranges of a passed-through node */
-#define COPY_DEPTH_MAX      8 /* nesting of a passed-through node's subnodes */
+#define CELLS_MAX           2  /* address/size cells that fit a u64 */
+#define REG_ENTRIES_MAX     8  /* reg ranges of a passed-through node */
+#define COPY_DEPTH_MAX      8  /* nesting of a passed-through node's subnodes */
 #define PT_DEVICES_MAX      32 /* passed-through devices directly under / or under /soc */
 #define SCAN_DEPTH_MAX      4  /* the root, /cpus, a cpu, its interrupt controller */
 #define NODE_NAME_MAX       64
@@ -96,10 +96,10 @@ struct added {
 
 /* A parent of devices: / or /soc. */
 struct bus {
-    int host;             /* host node whose passed-through children go here, < 0: none */
-    int host_ac, host_sc; /* its #address-cells and #size-cells */
-    int kept;             /* host node the VM's one copies (the MVM's /soc), < 0: generated */
-    int ac, sc;           /* #address-cells and #size-cells of the VM's node */
+    int host;               /* host node whose passed-through children go here, < 0: none */
+    int host_ac, host_sc;   /* its #address-cells and #size-cells */
+    int kept;               /* host node the VM's one copies (the MVM's /soc), < 0: generated */
+    int ac, sc;             /* #address-cells and #size-cells of the VM's node */
     int pt[PT_DEVICES_MAX]; /* host's children passed through, in host order */
     u32 nr_pt;
     struct added added;
@@ -146,6 +146,172 @@ struct text {
 typedef void (*text_filter)(const struct vm_fdt_params *p, const char *src, size_t len,
                             struct text *out);
 
+/* ------------------------------------------------------------------ reading the host tree */
+
+/*
+ * libfdt's readers cost several instructions per byte of the tree: fdt_next_tag() fetches
+ * each character of a node name through fdt_offset_ptr(), and fdt_getprop() runs it again
+ * for every property before the one asked for.  These read a tree that passed
+ * fdt_check_header() with the same offsets, bounds checks and results (errors as FDT_END
+ * with a negative *next, or a negative length or offset).
+ */
+static u32 next_tag(const void *fdt, int offset, int *next)
+{
+    const char *st = (const char *)fdt + fdt_off_dt_struct(fdt);
+    u32 size = fdt_size_dt_struct(fdt), at = (u32)offset + FDT_TAGSIZE, len;
+    const char *nul;
+
+    *next = -FDT_ERR_BADSTRUCTURE;
+    if (offset < 0 || offset % FDT_TAGSIZE || size < FDT_TAGSIZE || at > size)
+        return FDT_END;
+    u32 tag = fdt32_ld((const fdt32_t *)(st + offset));
+    switch (tag) {
+    case FDT_BEGIN_NODE:
+        nul = memchr(st + at, '\0', size - at);
+        if (!nul)
+            return FDT_END;
+        at = nul - st + 1;
+        break;
+    case FDT_PROP:
+        if (size - at < sizeof(struct fdt_property) - FDT_TAGSIZE)
+            return FDT_END;
+        len = fdt32_ld((const fdt32_t *)(st + at));
+        at += sizeof(struct fdt_property) - FDT_TAGSIZE;
+        if (len > size - at)
+            return FDT_END;
+        at += len;
+        break;
+    case FDT_END:
+    case FDT_END_NODE:
+    case FDT_NOP:
+        break;
+    default:
+        return FDT_END;
+    }
+    *next = (int)ALIGN_UP(at, FDT_TAGSIZE);
+    return tag;
+}
+
+/* The property whose tag is at offset: its value, name and length (*len < 0: error). */
+static const void *prop_at(const void *fdt, int offset, const char **name, int *len)
+{
+    const struct fdt_property *prop =
+        (const void *)((const char *)fdt + fdt_off_dt_struct(fdt) + offset);
+    u32 nameoff = fdt32_ld(&prop->nameoff), strings = fdt_size_dt_strings(fdt);
+    const char *s = (const char *)fdt + fdt_off_dt_strings(fdt) + nameoff;
+
+    if (nameoff >= strings || !memchr(s, '\0', strings - nameoff)) {
+        *len = -FDT_ERR_BADOFFSET;
+        return NULL;
+    }
+    *name = s;
+    *len = (int)fdt32_ld(&prop->len);
+    return prop->data;
+}
+
+/* fdt_getprop(). */
+static const void *get_prop(const void *fdt, int node, const char *name, int *lenp)
+{
+    int offset, next, len = -FDT_ERR_BADOFFSET;
+    const void *value = NULL;
+
+    if (next_tag(fdt, node, &offset) == FDT_BEGIN_NODE)
+        len = -FDT_ERR_NOTFOUND;
+    for (; len == -FDT_ERR_NOTFOUND; offset = next) {
+        u32 tag = next_tag(fdt, offset, &next);
+        const char *other;
+        if (tag == FDT_NOP)
+            continue;
+        if (tag != FDT_PROP) {
+            if (next < 0)
+                len = next;
+            break;
+        }
+        value = prop_at(fdt, offset, &other, &len);
+        if (value && !strcmp(other, name))
+            break;
+        value = NULL;
+        if (len >= 0)
+            len = -FDT_ERR_NOTFOUND;
+    }
+    if (lenp)
+        *lenp = len;
+    return value;
+}
+
+/* From offset in a node's contents: its next subnode, or -FDT_ERR_NOTFOUND at its end. */
+static int subnode_from(const void *fdt, int offset)
+{
+    for (int next;; offset = next) {
+        u32 tag = next_tag(fdt, offset, &next);
+        if (tag == FDT_BEGIN_NODE)
+            return offset;
+        if (tag == FDT_END_NODE)
+            return -FDT_ERR_NOTFOUND;
+        if (tag != FDT_PROP && tag != FDT_NOP)
+            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
+    }
+}
+
+/* fdt_first_subnode() and fdt_next_subnode(). */
+static int first_subnode(const void *fdt, int node)
+{
+    int next;
+
+    return next_tag(fdt, node, &next) == FDT_BEGIN_NODE ? subnode_from(fdt, next)
+                                                        : -FDT_ERR_BADOFFSET;
+}
+
+static int next_subnode(const void *fdt, int node)
+{
+    int offset = node, next, depth = 0;
+
+    do {
+        u32 tag = next_tag(fdt, offset, &next);
+        if (tag == FDT_BEGIN_NODE)
+            depth++;
+        else if (tag == FDT_END_NODE)
+            depth--;
+        else if (tag != FDT_PROP && tag != FDT_NOP)
+            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
+        offset = next;
+    } while (depth > 0);
+    return subnode_from(fdt, offset);
+}
+
+#define for_each_subnode(node, fdt, parent)                                                        \
+    for ((node) = first_subnode(fdt, parent); (node) >= 0; (node) = next_subnode(fdt, node))
+
+/* fdt_path_offset_namelen() for an absolute path (aliases go to libfdt). */
+static int path_offset(const void *fdt, const char *path, int len)
+{
+    const char *p = path, *end = path + len;
+    int node = 0;
+
+    if (len < 1 || *path != '/')
+        return fdt_path_offset_namelen(fdt, path, len);
+    while (node >= 0) {
+        while (p < end && *p == '/')
+            p++;
+        if (p == end)
+            return node;
+        const char *q = memchr(p, '/', end - p);
+        size_t n = (q ? q : end) - p;
+        int child;
+        for_each_subnode(child, fdt, node)
+        {
+            int name_len;
+            const char *name = fdt_get_name(fdt, child, &name_len);
+            if (name && (size_t)name_len >= n && !memcmp(name, p, n) &&
+                (name[n] == '\0' || (name[n] == '@' && !memchr(p, '@', n))))
+                break;
+        }
+        node = child;
+        p += n;
+    }
+    return node;
+}
+
 static bool str_in(const char *s, const char *const *list, u32 n)
 {
     for (u32 i = 0; i < n; i++)
@@ -175,7 +341,7 @@ static bool host_only(const void *fdt, int node)
 static bool prop_string_is(const void *fdt, int node, const char *prop, const char *value)
 {
     int len;
-    const char *v = fdt_getprop(fdt, node, prop, &len);
+    const char *v = get_prop(fdt, node, prop, &len);
 
     return v && fdt_stringlist_contains(v, len, value);
 }
@@ -188,7 +354,7 @@ static bool is_cpu(const void *fdt, int node)
 static bool is_plic(const void *fdt, int node)
 {
     int len;
-    const char *compatible = fdt_getprop(fdt, node, "compatible", &len);
+    const char *compatible = get_prop(fdt, node, "compatible", &len);
 
     return compatible && (fdt_stringlist_contains(compatible, len, "riscv,plic0") ||
                           fdt_stringlist_contains(compatible, len, "sifive,plic-1.0.0"));
@@ -197,7 +363,7 @@ static bool is_plic(const void *fdt, int node)
 /* A node of the host's that the MVM keeps as it is, directly under / or /soc. */
 static bool kept_node(const void *fdt, int node)
 {
-    return !host_only(fdt, node) && !fdt_getprop(fdt, node, "reg", NULL) && !is_plic(fdt, node);
+    return !host_only(fdt, node) && !get_prop(fdt, node, "reg", NULL) && !is_plic(fdt, node);
 }
 
 static int format_name(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -226,8 +392,8 @@ static int begin_node(struct build *b, struct added *added, const char *name, bo
         return -FDT_ERR_INTERNAL;
     /* The name goes right behind the tag at the end of the structure block, which stays in
      * place while the tree is written (fdt_finish() moves only the strings). */
-    const char *at = (const char *)b->fdt + fdt_off_dt_struct(b->fdt) +
-                     fdt_size_dt_struct(b->fdt) + FDT_TAGSIZE;
+    const char *at =
+        (const char *)b->fdt + fdt_off_dt_struct(b->fdt) + fdt_size_dt_struct(b->fdt) + FDT_TAGSIZE;
     int err = fdt_begin_node(b->fdt, name);
     if (!err && add)
         added->name[added->n++] = at;
@@ -244,21 +410,24 @@ static int empty_property(void *fdt, const char *name)
 /* Writes the properties of host node src for which keep() holds (all with keep NULL). */
 static int copy_props(struct build *b, int src, prop_filter keep)
 {
-    int prop;
+    int offset, next;
+    u32 tag = next_tag(b->host, src, &offset);
 
-    fdt_for_each_property_offset (prop, b->host, src) {
+    if (tag != FDT_BEGIN_NODE)
+        return -FDT_ERR_BADOFFSET;
+    for (; (tag = next_tag(b->host, offset, &next)) == FDT_PROP || tag == FDT_NOP; offset = next) {
         const char *name;
         int len;
-        const void *value = fdt_getprop_by_offset(b->host, prop, &name, &len);
-        if (!value)
+        const void *value = tag == FDT_PROP ? prop_at(b->host, offset, &name, &len) : NULL;
+        if (tag == FDT_PROP && !value)
             return len;
-        if (keep && !keep(b, name))
+        if (!value || (keep && !keep(b, name)))
             continue;
         int err = fdt_property(b->fdt, name, value, len);
         if (err)
             return err;
     }
-    return prop == -FDT_ERR_NOTFOUND ? 0 : prop;
+    return tag == FDT_BEGIN_NODE || tag == FDT_END_NODE ? 0 : next;
 }
 
 /* Writes the subnodes of host node src, with their subtrees, in one walk of its tags. */
@@ -269,7 +438,7 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
     do {
         const char *name;
         int err = 0;
-        switch (fdt_next_tag(b->host, offset, &next)) {
+        switch (next_tag(b->host, offset, &next)) {
         case FDT_BEGIN_NODE:
             if (++depth == 1 || skip)
                 break;
@@ -285,7 +454,7 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
         case FDT_PROP:
             if (depth > 1 && !skip) {
                 int len;
-                const void *value = fdt_getprop_by_offset(b->host, offset, &name, &len);
+                const void *value = prop_at(b->host, offset, &name, &len);
                 err = value ? fdt_property(b->fdt, name, value, len) : len;
             }
             break;
@@ -326,7 +495,8 @@ static int copy_kept_children(struct build *b, struct added *added, int parent, 
 {
     int node;
 
-    fdt_for_each_subnode (node, b->host, parent) {
+    for_each_subnode(node, b->host, parent)
+    {
         if (is_plic(b->host, node) || (keep && !keep(b->host, node)))
             continue;
         int err = copy_kept(b, added, node);
@@ -402,7 +572,7 @@ static void filter_isa_list(const struct vm_fdt_params *p, const char *list, siz
 static int put_filtered(struct build *b, int src, const char *name, text_filter filter)
 {
     int len;
-    const char *value = fdt_getprop(b->host, src, name, &len);
+    const char *value = get_prop(b->host, src, name, &len);
     struct text measure = {NULL, 0}, out = {NULL, 0};
     void *room;
 
@@ -584,9 +754,9 @@ static int put_cpus(struct build *b)
     if (!err && kept) {
         err = copy_props(b, b->cpus, NULL);
     } else if (!err) {
-        int host_cpus = fdt_path_offset(b->host, "/cpus"), len;
+        int host_cpus = b->host_cpus, len;
         const void *timebase =
-            host_cpus >= 0 ? fdt_getprop(b->host, host_cpus, "timebase-frequency", &len) : NULL;
+            host_cpus >= 0 ? get_prop(b->host, host_cpus, "timebase-frequency", &len) : NULL;
         err = timebase ? fdt_property_u32(b->fdt, "#address-cells", CPU_ADDRESS_CELLS)
                        : (host_cpus < 0 ? host_cpus : -FDT_ERR_NOTFOUND);
         if (!err)
@@ -673,7 +843,7 @@ static int copy_device(struct build *b, struct bus *bus, int src)
     struct reg_range r[REG_ENTRIES_MAX];
     char name[NODE_NAME_MAX];
     int len;
-    const fdt32_t *reg = fdt_getprop(b->host, src, "reg", &len);
+    const fdt32_t *reg = get_prop(b->host, src, "reg", &len);
     int n = passthrough_ranges(b, bus, reg, len, r);
     int err = device_name(b, src, r[0].base, name);
 
@@ -683,7 +853,7 @@ static int copy_device(struct build *b, struct bus *bus, int src)
         err = copy_props(b, src, device_prop_copied);
     if (!err)
         err = put_reg(b, bus, r, n);
-    if (!err && fdt_getprop(b->host, src, "interrupts", NULL))
+    if (!err && get_prop(b->host, src, "interrupts", NULL))
         err = b->plic ? fdt_property_u32(b->fdt, "interrupt-parent", b->plic_phandle)
                       : -FDT_ERR_BADVALUE;
     if (!err)
@@ -823,7 +993,7 @@ static const char *dangling_alias(const void *fdt, int aliases)
         const char *name;
         int len;
         const char *path = fdt_getprop_by_offset(fdt, prop, &name, &len);
-        if (!path || fdt_path_offset_namelen(fdt, path, strnlen(path, len)) < 0)
+        if (!path || path_offset(fdt, path, strnlen(path, len)) < 0)
             return name;
     }
     return NULL;
@@ -832,7 +1002,7 @@ static const char *dangling_alias(const void *fdt, int aliases)
 /* Deletes aliases of nodes the finished tree lacks, and /aliases when none is left. */
 static int prune_aliases(void *fdt)
 {
-    int aliases = fdt_path_offset(fdt, "/aliases");
+    int aliases = path_offset(fdt, "/aliases", strlen("/aliases"));
     const char *name;
 
     if (aliases < 0)
@@ -850,14 +1020,14 @@ static int prune_aliases(void *fdt)
 
 static int host_stdout_node(const void *host)
 {
-    int chosen = fdt_path_offset(host, "/chosen"), len = 0;
-    const char *path = chosen >= 0 ? fdt_getprop(host, chosen, "stdout-path", &len) : NULL;
+    int chosen = path_offset(host, "/chosen", strlen("/chosen")), len = 0;
+    const char *path = chosen >= 0 ? get_prop(host, chosen, "stdout-path", &len) : NULL;
 
     if (!path)
         return -FDT_ERR_NOTFOUND;
     const char *options = memchr(path, ':', len);
     int n = options ? (int)(options - path) : (int)strnlen(path, len);
-    return fdt_path_offset_namelen(host, path, n);
+    return path_offset(host, path, n);
 }
 
 /* The path of the console, passed-through device src of bus at ipa, in the VM's tree. */
@@ -923,8 +1093,7 @@ static int cells_of(const fdt32_t *prop, int len, int dflt, bool zero_ok)
     if (!prop)
         return dflt;
     u32 v = len == CELL_BYTES ? fdt32_to_cpu(*prop) : 0;
-    return len == CELL_BYTES && v <= FDT_MAX_NCELLS && (v || zero_ok) ? (int)v
-                                                                       : -FDT_ERR_BADNCELLS;
+    return len == CELL_BYTES && v <= FDT_MAX_NCELLS && (v || zero_ok) ? (int)v : -FDT_ERR_BADNCELLS;
 }
 
 static void set_host_cells(struct bus *bus, const struct host_node *n)
@@ -934,8 +1103,7 @@ static void set_host_cells(struct bus *bus, const struct host_node *n)
 }
 
 /* A child of bus->host: lists it if it is passed through; notes the console. */
-static int scanned_bus_child(struct build *b, struct bus *bus, const struct host_node *n,
-                             bool plic)
+static int scanned_bus_child(struct build *b, struct bus *bus, const struct host_node *n, bool plic)
 {
     struct reg_range r[REG_ENTRIES_MAX];
     bool memory =
@@ -1007,7 +1175,8 @@ static int scanned(struct build *b, const struct host_node *n, const int *path)
 {
     const fdt32_t *ph = n->phandle ? n->phandle : n->linux_phandle;
     u32 phandle = ph ? fdt32_to_cpu(*ph) : 0; /* fdt_get_phandle() */
-    bool plic0 = compatible_with(n, "riscv,plic0"), sifive = compatible_with(n, "sifive,plic-1.0.0");
+    bool plic0 = compatible_with(n, "riscv,plic0"),
+         sifive = compatible_with(n, "sifive,plic-1.0.0");
 
     if (phandle == (u32)-1)
         return -FDT_ERR_NOPHANDLES; /* as fdt_find_max_phandle() */
@@ -1048,7 +1217,7 @@ static int scan_host(struct build *b)
     struct host_node n;
 
     for (;; offset = next) {
-        u32 tag = fdt_next_tag(b->host, offset, &next);
+        u32 tag = next_tag(b->host, offset, &next);
         int err = 0, len;
         const char *name;
         const void *value;
@@ -1069,7 +1238,7 @@ static int scan_host(struct build *b)
             in_props = true;
             break;
         case FDT_PROP:
-            value = in_props ? fdt_getprop_by_offset(b->host, offset, &name, &len) : NULL;
+            value = in_props ? prop_at(b->host, offset, &name, &len) : NULL;
             if (in_props && !value)
                 return len;
             if (value)
@@ -1127,7 +1296,8 @@ static int put_kept_root_children(struct build *b)
 {
     int node;
 
-    fdt_for_each_subnode (node, b->host, 0) {
+    for_each_subnode(node, b->host, 0)
+    {
         int err = 0;
         if (node == b->cpus)
             err = put_cpus(b);
