@@ -1,5 +1,8 @@
-/* Device trees for VMs (see vm_fdt.h).  Internally errors are libfdt codes (-FDT_ERR_*);
- * vm_fdt_build() turns them into errnos. */
+/* Device trees for VMs (see vm_fdt.h), written front to back with libfdt's sequential-write
+ * functions.  A first look at the host tree finds what the VM gets (its harts' nodes, the
+ * passed-through devices, the nodes the MVM keeps); then one walk writes the VM's tree in
+ * its final order, and nothing in it is looked up, moved or deleted (but dangling aliases).
+ * Internally errors are libfdt codes (-FDT_ERR_*); vm_fdt_build() turns them into errnos. */
 #include <kernel/errno.h>
 #include <kernel/log.h>
 #include <libfdt.h>
@@ -8,9 +11,11 @@
 #include <vmm/vm_fdt.h>
 
 #define CELL_BYTES          4
-#define CELLS_MAX           2 /* address/size cells that fit a u64 */
-#define REG_ENTRIES_MAX     8 /* reg ranges of a passed-through node */
-#define COPY_DEPTH_MAX      8 /* nesting of a passed-through node's subnodes */
+#define CELLS_MAX           2  /* address/size cells that fit a u64 */
+#define REG_ENTRIES_MAX     8  /* reg ranges of a passed-through node */
+#define COPY_DEPTH_MAX      8  /* nesting of a passed-through node's subnodes */
+#define PT_DEVICES_MAX      32 /* passed-through devices directly under / or under /soc */
+#define SCAN_DEPTH_MAX      4  /* the root, /cpus, a cpu, its interrupt controller */
 #define NODE_NAME_MAX       64
 #define NODE_PATH_MAX       128
 #define PLIC_NDEV_MAX       1023 /* the PLIC specification's largest source id */
@@ -20,6 +25,9 @@
 #define BUS_CELLS           2 /* #address-cells and #size-cells of / and /soc we create */
 #define CPU_ADDRESS_CELLS   1 /* a cpu's reg is its hart id */
 #define IRQ_CELLS           1 /* #interrupt-cells of the PLIC: the source id */
+/* Nodes the builder adds under one parent: under / at most chosen, soc, cpus, the emulated
+ * devices, the passed-through ones and the memory nodes. */
+#define ADDED_MAX (3 + VM_MAX_EMU_DEVS + PT_DEVICES_MAX + VM_MAX_MEM_REGIONS)
 
 /* Host nodes no VM gets, by name without unit address, directly under / or /soc. */
 static const char *const host_only_nodes[] = {
@@ -74,22 +82,60 @@ static const struct {
     {"riscv,cboz-block-size", "zicboz"},
 };
 
+struct reg_range {
+    u64 base;
+    u64 size;
+};
+
+/* Names of the nodes the builder added under one parent so far, in the tree being written:
+ * a node it adds or keeps there must not repeat one (libfdt's sequential writes do not check). */
+struct added {
+    const char *name[ADDED_MAX];
+    u32 n;
+};
+
+/* A parent of devices: / or /soc. */
+struct bus {
+    int host;               /* host node whose passed-through children go here, < 0: none */
+    int host_ac, host_sc;   /* its #address-cells and #size-cells */
+    int kept;               /* host node the VM's one copies (the MVM's /soc), < 0: generated */
+    int ac, sc;             /* #address-cells and #size-cells of the VM's node */
+    int pt[PT_DEVICES_MAX]; /* host's children passed through, in host order */
+    u32 nr_pt;
+    struct added added;
+};
+
 struct build {
     const struct vm_fdt_params *p;
     const void *host;
     void *fdt;                            /* the VM's tree, in the caller's buffer */
     const struct vm_emu_dev_config *plic; /* the vPLIC, or NULL */
     int host_stdout;                      /* host node of the console, or < 0 */
+    u32 max_phandle;                      /* the host's highest */
     u32 next_phandle;
     u32 plic_phandle;
+    int cpu[MAX_HARTS];  /* host cpu node of each vCPU's hart */
+    int intc[MAX_HARTS]; /* ... and its interrupt controller */
     u32 intc_phandle[MAX_HARTS];
+    bool intc_phandle_new[MAX_HARTS]; /* the host's has no phandle: one is allocated */
+    int host_cpus;                    /* the host's /cpus, or < 0 */
+    int cpus;                         /* host /cpus the MVM's copies, or < 0 */
+    int chosen;                       /* host /chosen the MVM's copies, or < 0 */
+    int host_plic[2]; /* first node compatible with riscv,plic0 and sifive,plic-1.0.0 */
+    u32 host_plic_phandle[2];
+    struct bus root, soc;
+    const struct bus *stdout_bus; /* the console is passed through to this bus, at stdout_ipa */
+    u64 stdout_ipa;
     char stdout_path[NODE_PATH_MAX]; /* the console in the VM's tree, "" if it has none */
 };
 
-struct reg_range {
-    u64 base;
-    u64 size;
+enum copy_kind {
+    COPY_KEPT,        /* a host node the MVM keeps: no PLIC node in its subtree */
+    COPY_PASSTHROUGH, /* a passed-through device: subtree at most COPY_DEPTH_MAX deep */
 };
+
+typedef bool (*prop_filter)(const struct build *b, const char *name);
+typedef bool (*node_filter)(const void *fdt, int node);
 
 /* Text being filtered: with buf NULL it is only measured. */
 struct text {
@@ -97,9 +143,174 @@ struct text {
     size_t len;
 };
 
-typedef bool (*prop_filter)(const struct build *b, const char *name);
 typedef void (*text_filter)(const struct vm_fdt_params *p, const char *src, size_t len,
                             struct text *out);
+
+/* ------------------------------------------------------------------ reading the host tree */
+
+/*
+ * libfdt's readers cost several instructions per byte of the tree: fdt_next_tag() fetches
+ * each character of a node name through fdt_offset_ptr(), and fdt_getprop() runs it again
+ * for every property before the one asked for.  These read a tree that passed
+ * fdt_check_header() with the same offsets, bounds checks and results (errors as FDT_END
+ * with a negative *next, or a negative length or offset).
+ */
+static u32 next_tag(const void *fdt, int offset, int *next)
+{
+    const char *st = (const char *)fdt + fdt_off_dt_struct(fdt);
+    u32 size = fdt_size_dt_struct(fdt), at = (u32)offset + FDT_TAGSIZE, len;
+    const char *nul;
+
+    *next = -FDT_ERR_BADSTRUCTURE;
+    if (offset < 0 || offset % FDT_TAGSIZE || size < FDT_TAGSIZE || at > size)
+        return FDT_END;
+    u32 tag = fdt32_ld((const fdt32_t *)(st + offset));
+    switch (tag) {
+    case FDT_BEGIN_NODE:
+        nul = memchr(st + at, '\0', size - at);
+        if (!nul)
+            return FDT_END;
+        at = nul - st + 1;
+        break;
+    case FDT_PROP:
+        if (size - at < sizeof(struct fdt_property) - FDT_TAGSIZE)
+            return FDT_END;
+        len = fdt32_ld((const fdt32_t *)(st + at));
+        at += sizeof(struct fdt_property) - FDT_TAGSIZE;
+        if (len > size - at)
+            return FDT_END;
+        at += len;
+        break;
+    case FDT_END:
+    case FDT_END_NODE:
+    case FDT_NOP:
+        break;
+    default:
+        return FDT_END;
+    }
+    *next = (int)ALIGN_UP(at, FDT_TAGSIZE);
+    return tag;
+}
+
+/* The property whose tag is at offset: its value, name and length (*len < 0: error). */
+static const void *prop_at(const void *fdt, int offset, const char **name, int *len)
+{
+    const struct fdt_property *prop =
+        (const void *)((const char *)fdt + fdt_off_dt_struct(fdt) + offset);
+    u32 nameoff = fdt32_ld(&prop->nameoff), strings = fdt_size_dt_strings(fdt);
+    const char *s = (const char *)fdt + fdt_off_dt_strings(fdt) + nameoff;
+
+    if (nameoff >= strings || !memchr(s, '\0', strings - nameoff)) {
+        *len = -FDT_ERR_BADOFFSET;
+        return NULL;
+    }
+    *name = s;
+    *len = (int)fdt32_ld(&prop->len);
+    return prop->data;
+}
+
+/* fdt_getprop(). */
+static const void *get_prop(const void *fdt, int node, const char *name, int *lenp)
+{
+    int offset, next, len = -FDT_ERR_BADOFFSET;
+    const void *value = NULL;
+
+    if (next_tag(fdt, node, &offset) == FDT_BEGIN_NODE)
+        len = -FDT_ERR_NOTFOUND;
+    for (; len == -FDT_ERR_NOTFOUND; offset = next) {
+        u32 tag = next_tag(fdt, offset, &next);
+        const char *other;
+        if (tag == FDT_NOP)
+            continue;
+        if (tag != FDT_PROP) {
+            if (next < 0)
+                len = next;
+            break;
+        }
+        value = prop_at(fdt, offset, &other, &len);
+        if (value && !strcmp(other, name))
+            break;
+        value = NULL;
+        if (len >= 0)
+            len = -FDT_ERR_NOTFOUND;
+    }
+    if (lenp)
+        *lenp = len;
+    return value;
+}
+
+/* From offset in a node's contents: its next subnode, or -FDT_ERR_NOTFOUND at its end. */
+static int subnode_from(const void *fdt, int offset)
+{
+    for (int next;; offset = next) {
+        u32 tag = next_tag(fdt, offset, &next);
+        if (tag == FDT_BEGIN_NODE)
+            return offset;
+        if (tag == FDT_END_NODE)
+            return -FDT_ERR_NOTFOUND;
+        if (tag != FDT_PROP && tag != FDT_NOP)
+            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
+    }
+}
+
+/* fdt_first_subnode() and fdt_next_subnode(). */
+static int first_subnode(const void *fdt, int node)
+{
+    int next;
+
+    return next_tag(fdt, node, &next) == FDT_BEGIN_NODE ? subnode_from(fdt, next)
+                                                        : -FDT_ERR_BADOFFSET;
+}
+
+static int next_subnode(const void *fdt, int node)
+{
+    int offset = node, next, depth = 0;
+
+    do {
+        u32 tag = next_tag(fdt, offset, &next);
+        if (tag == FDT_BEGIN_NODE)
+            depth++;
+        else if (tag == FDT_END_NODE)
+            depth--;
+        else if (tag != FDT_PROP && tag != FDT_NOP)
+            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
+        offset = next;
+    } while (depth > 0);
+    return subnode_from(fdt, offset);
+}
+
+#define for_each_subnode(node, fdt, parent)                                                        \
+    for ((node) = first_subnode(fdt, parent); (node) >= 0; (node) = next_subnode(fdt, node))
+
+/* fdt_path_offset_namelen() for an absolute path (aliases go to libfdt). */
+static int path_offset(const void *fdt, const char *path, int len)
+{
+    const char *p = path, *end = path + len;
+    int node = 0;
+
+    if (len < 1 || *path != '/')
+        return fdt_path_offset_namelen(fdt, path, len);
+    while (node >= 0) {
+        while (p < end && *p == '/')
+            p++;
+        if (p == end)
+            return node;
+        const char *q = memchr(p, '/', end - p);
+        size_t n = (q ? q : end) - p;
+        int child;
+        for_each_subnode(child, fdt, node)
+        {
+            int name_len;
+            const char *name = fdt_get_name(fdt, child, &name_len);
+            if (name && (size_t)name_len >= n && !memcmp(name, p, n) &&
+                (name[n] == '\0' || (name[n] == '@' && !memchr(p, '@', n))))
+                break;
+        }
+        node = child;
+        p += n;
+    }
+    return node;
+}
 
 static bool str_in(const char *s, const char *const *list, u32 n)
 {
@@ -109,7 +320,7 @@ static bool str_in(const char *s, const char *const *list, u32 n)
     return false;
 }
 
-/* True when a node's name, without its unit address, is base. */
+/* True when a node's name, without its unit address, is base (libfdt's rule for paths). */
 static bool node_name_is(const char *name, const char *base)
 {
     size_t n = strlen(base);
@@ -130,7 +341,7 @@ static bool host_only(const void *fdt, int node)
 static bool prop_string_is(const void *fdt, int node, const char *prop, const char *value)
 {
     int len;
-    const char *v = fdt_getprop(fdt, node, prop, &len);
+    const char *v = get_prop(fdt, node, prop, &len);
 
     return v && fdt_stringlist_contains(v, len, value);
 }
@@ -142,15 +353,17 @@ static bool is_cpu(const void *fdt, int node)
 
 static bool is_plic(const void *fdt, int node)
 {
-    return !fdt_node_check_compatible(fdt, node, "riscv,plic0") ||
-           !fdt_node_check_compatible(fdt, node, "sifive,plic-1.0.0");
+    int len;
+    const char *compatible = get_prop(fdt, node, "compatible", &len);
+
+    return compatible && (fdt_stringlist_contains(compatible, len, "riscv,plic0") ||
+                          fdt_stringlist_contains(compatible, len, "sifive,plic-1.0.0"));
 }
 
-static int find_plic(const void *fdt)
+/* A node of the host's that the MVM keeps as it is, directly under / or /soc. */
+static bool kept_node(const void *fdt, int node)
 {
-    int node = fdt_node_offset_by_compatible(fdt, -1, "riscv,plic0");
-
-    return node >= 0 ? node : fdt_node_offset_by_compatible(fdt, -1, "sifive,plic-1.0.0");
+    return !host_only(fdt, node) && !get_prop(fdt, node, "reg", NULL) && !is_plic(fdt, node);
 }
 
 static int format_name(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -166,11 +379,131 @@ static int format_name(char *buf, const char *fmt, ...)
     return n > 0 && n < NODE_NAME_MAX ? 0 : -FDT_ERR_BADVALUE;
 }
 
-static int subnode_or_add(void *fdt, int parent, const char *name)
-{
-    int node = fdt_subnode_offset(fdt, parent, name);
+/* ------------------------------------------------------------------ writing nodes */
 
-    return node == -FDT_ERR_NOTFOUND ? fdt_add_subnode(fdt, parent, name) : node;
+/* Opens node `name` unless a node the builder added under the same parent (those in
+ * `added`, or none with NULL) has that name; with `add`, the new one joins them. */
+static int begin_node(struct build *b, struct added *added, const char *name, bool add)
+{
+    for (u32 i = 0; added && i < added->n; i++)
+        if (!strcmp(added->name[i], name))
+            return -FDT_ERR_EXISTS;
+    if (add && added->n == ADDED_MAX)
+        return -FDT_ERR_INTERNAL;
+    /* The name goes right behind the tag at the end of the structure block, which stays in
+     * place while the tree is written (fdt_finish() moves only the strings). */
+    const char *at =
+        (const char *)b->fdt + fdt_off_dt_struct(b->fdt) + fdt_size_dt_struct(b->fdt) + FDT_TAGSIZE;
+    int err = fdt_begin_node(b->fdt, name);
+    if (!err && add)
+        added->name[added->n++] = at;
+    return err;
+}
+
+static int empty_property(void *fdt, const char *name)
+{
+    void *value;
+
+    return fdt_property_placeholder(fdt, name, 0, &value);
+}
+
+/* Writes the properties of host node src for which keep() holds (all with keep NULL). */
+static int copy_props(struct build *b, int src, prop_filter keep)
+{
+    int offset, next;
+    u32 tag = next_tag(b->host, src, &offset);
+
+    if (tag != FDT_BEGIN_NODE)
+        return -FDT_ERR_BADOFFSET;
+    for (; (tag = next_tag(b->host, offset, &next)) == FDT_PROP || tag == FDT_NOP; offset = next) {
+        const char *name;
+        int len;
+        const void *value = tag == FDT_PROP ? prop_at(b->host, offset, &name, &len) : NULL;
+        if (tag == FDT_PROP && !value)
+            return len;
+        if (!value || (keep && !keep(b, name)))
+            continue;
+        int err = fdt_property(b->fdt, name, value, len);
+        if (err)
+            return err;
+    }
+    return tag == FDT_BEGIN_NODE || tag == FDT_END_NODE ? 0 : next;
+}
+
+/* Writes the subnodes of host node src, with their subtrees, in one walk of its tags. */
+static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
+{
+    int offset = src, next, depth = 0, skip = 0; /* skip: depth of a PLIC left out */
+
+    do {
+        const char *name;
+        int err = 0;
+        switch (next_tag(b->host, offset, &next)) {
+        case FDT_BEGIN_NODE:
+            if (++depth == 1 || skip)
+                break;
+            if (kind == COPY_PASSTHROUGH && depth > COPY_DEPTH_MAX)
+                return -FDT_ERR_BADSTRUCTURE;
+            if (kind == COPY_KEPT && is_plic(b->host, offset)) {
+                skip = depth;
+                break;
+            }
+            name = fdt_get_name(b->host, offset, NULL);
+            err = name ? fdt_begin_node(b->fdt, name) : -FDT_ERR_BADSTRUCTURE;
+            break;
+        case FDT_PROP:
+            if (depth > 1 && !skip) {
+                int len;
+                const void *value = prop_at(b->host, offset, &name, &len);
+                err = value ? fdt_property(b->fdt, name, value, len) : len;
+            }
+            break;
+        case FDT_END_NODE:
+            if (depth > 1 && !skip)
+                err = fdt_end_node(b->fdt);
+            if (skip == depth)
+                skip = 0;
+            depth--;
+            break;
+        case FDT_NOP:
+            break;
+        default: /* FDT_END inside the node, or a broken tag */
+            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
+        }
+        if (err)
+            return err;
+        offset = next;
+    } while (depth > 0);
+    return 0;
+}
+
+/* Writes host node src (kept by the MVM) with its properties and subtree. */
+static int copy_kept(struct build *b, struct added *added, int src)
+{
+    const char *name = fdt_get_name(b->host, src, NULL);
+    int err = name ? begin_node(b, added, name, false) : -FDT_ERR_BADSTRUCTURE;
+
+    if (!err)
+        err = copy_props(b, src, NULL);
+    if (!err)
+        err = copy_subnodes(b, src, COPY_KEPT);
+    return err ? err : fdt_end_node(b->fdt);
+}
+
+/* Writes the children of host node parent for which keep() holds (all with NULL), but PLICs. */
+static int copy_kept_children(struct build *b, struct added *added, int parent, node_filter keep)
+{
+    int node;
+
+    for_each_subnode(node, b->host, parent)
+    {
+        if (is_plic(b->host, node) || (keep && !keep(b->host, node)))
+            continue;
+        int err = copy_kept(b, added, node);
+        if (err)
+            return err;
+    }
+    return node == -FDT_ERR_NOTFOUND ? 0 : node;
 }
 
 /* ------------------------------------------------------------------ ISA filtering */
@@ -235,11 +568,11 @@ static void filter_isa_list(const struct vm_fdt_params *p, const char *list, siz
             put(out, s, strlen(s) + 1);
 }
 
-/* Sets property `name` of dst to the host node's value passed through filter. */
-static int set_filtered(struct build *b, int dst, int src, const char *name, text_filter filter)
+/* Writes property `name` of host node src passed through filter. */
+static int put_filtered(struct build *b, int src, const char *name, text_filter filter)
 {
     int len;
-    const char *value = fdt_getprop(b->host, src, name, &len);
+    const char *value = get_prop(b->host, src, name, &len);
     struct text measure = {NULL, 0}, out = {NULL, 0};
     void *room;
 
@@ -248,7 +581,7 @@ static int set_filtered(struct build *b, int dst, int src, const char *name, tex
     if (len < 1 || value[len - 1] != '\0')
         return -FDT_ERR_BADVALUE;
     filter(b->p, value, len, &measure);
-    int err = fdt_setprop_placeholder(b->fdt, dst, name, measure.len, &room);
+    int err = fdt_property_placeholder(b->fdt, name, measure.len, &room);
     if (err)
         return err;
     out.buf = room;
@@ -281,10 +614,10 @@ static bool cells_ok(int ac, int sc)
     return ac >= 1 && ac <= CELLS_MAX && sc >= 0 && sc <= CELLS_MAX;
 }
 
-/* Sets reg of node (a child of parent) to the n ranges r. */
-static int set_reg(void *fdt, int parent, int node, const struct reg_range *r, int n)
+/* Writes reg: the n ranges r in the cells of bus. */
+static int put_reg(struct build *b, const struct bus *bus, const struct reg_range *r, int n)
 {
-    int ac = fdt_address_cells(fdt, parent), sc = fdt_size_cells(fdt, parent), c = 0;
+    int ac = bus->ac, sc = bus->sc, c = 0;
     fdt32_t cells[REG_ENTRIES_MAX * 2 * CELLS_MAX];
 
     if (!cells_ok(ac, sc) || n > REG_ENTRIES_MAX)
@@ -296,7 +629,7 @@ static int set_reg(void *fdt, int parent, int node, const struct reg_range *r, i
         if (err)
             return err;
     }
-    return fdt_setprop(fdt, node, "reg", cells, c * CELL_BYTES);
+    return fdt_property(b->fdt, "reg", cells, c * CELL_BYTES);
 }
 
 /* The guest-physical address of host range [pa, pa + size) if a passthrough region holds it. */
@@ -311,14 +644,12 @@ static bool pt_translate(const struct vm_fdt_params *p, u64 pa, u64 size, u64 *i
     return false;
 }
 
-/* The reg ranges of host node (a child of parent) as guest-physical addresses: how many, or
- * 0 unless the node has reg and every range lies in a passthrough region.  The caller
- * knows the parent: fdt_parent_offset() rescans the tree from its root. */
-static int passthrough_reg(const struct build *b, int parent, int node, struct reg_range *r)
+/* The ranges of reg (len bytes, of a child of bus->host) as guest-physical addresses: how many,
+ * or 0 unless there is a reg and every range lies in a passthrough region. */
+static int passthrough_ranges(const struct build *b, const struct bus *bus, const fdt32_t *reg,
+                              int len, struct reg_range *r)
 {
-    int len;
-    int ac = fdt_address_cells(b->host, parent), sc = fdt_size_cells(b->host, parent);
-    const fdt32_t *reg = fdt_getprop(b->host, node, "reg", &len);
+    int ac = bus->host_ac, sc = bus->host_sc;
 
     if (!reg || !cells_ok(ac, sc))
         return 0;
@@ -333,184 +664,19 @@ static int passthrough_reg(const struct build *b, int parent, int node, struct r
     return n;
 }
 
-/* ------------------------------------------------------------------ copying host nodes */
-
-static int copy_props(struct build *b, int dst, int src, prop_filter keep)
+/* The name of host device src in the VM: its own with the unit address ipa. */
+static int device_name(const struct build *b, int src, u64 ipa, char *name)
 {
-    int prop;
+    int len;
+    const char *host_name = fdt_get_name(b->host, src, &len);
+    const char *at = host_name ? memchr(host_name, '@', len) : NULL;
 
-    fdt_for_each_property_offset (prop, b->host, src) {
-        const char *name;
-        int len;
-        const void *value = fdt_getprop_by_offset(b->host, prop, &name, &len);
-        if (!value)
-            return len;
-        if (keep && !keep(b, name))
-            continue;
-        int err = fdt_setprop(b->fdt, dst, name, value, len);
-        if (err)
-            return err;
-    }
-    return prop == -FDT_ERR_NOTFOUND ? 0 : prop;
-}
-
-static int copy_subnodes(struct build *b, int dst, int src, int depth)
-{
-    int child;
-
-    if (depth > COPY_DEPTH_MAX)
-        return -FDT_ERR_BADSTRUCTURE;
-    fdt_for_each_subnode (child, b->host, src) {
-        int node = fdt_add_subnode(b->fdt, dst, fdt_get_name(b->host, child, NULL));
-        int err = node < 0 ? node : copy_props(b, node, child, NULL);
-        if (!err)
-            err = copy_subnodes(b, node, child, depth + 1);
-        if (err)
-            return err;
-    }
-    return child == -FDT_ERR_NOTFOUND ? 0 : child;
-}
-
-/* ------------------------------------------------------------------ the two starting points */
-
-static bool doomed_host_node(const void *fdt, int node)
-{
-    return host_only(fdt, node) || fdt_getprop(fdt, node, "reg", NULL);
-}
-
-static bool doomed_cpus_child(const void *fdt, int node)
-{
-    const char *name = fdt_get_name(fdt, node, NULL);
-
-    return is_cpu(fdt, node) || (name && node_name_is(name, "cpu-map"));
-}
-
-/* Deletes the children of the node at path for which doomed() holds. */
-static int prune_children(void *fdt, const char *path, bool (*doomed)(const void *fdt, int node))
-{
-    int parent = fdt_path_offset(fdt, path), node;
-
-    if (parent < 0)
-        return parent == -FDT_ERR_NOTFOUND ? 0 : parent;
-    node = fdt_first_subnode(fdt, parent);
-    while (node >= 0) {
-        if (!doomed(fdt, node)) {
-            node = fdt_next_subnode(fdt, node);
-            continue;
-        }
-        int err = fdt_del_node(fdt, node);
-        if (err)
-            return err;
-        node = fdt_first_subnode(fdt, parent); /* later offsets moved */
-    }
-    return node == -FDT_ERR_NOTFOUND ? 0 : node;
-}
-
-static int add_soc(void *fdt)
-{
-    int soc = fdt_add_subnode(fdt, 0, "soc");
-
-    if (soc < 0)
-        return soc;
-    int err = fdt_setprop_u32(fdt, soc, "#address-cells", BUS_CELLS);
-    if (!err)
-        err = fdt_setprop_u32(fdt, soc, "#size-cells", BUS_CELLS);
-    if (!err)
-        err = fdt_setprop_string(fdt, soc, "compatible", "simple-bus");
-    if (!err)
-        err = fdt_setprop_empty(fdt, soc, "ranges");
-    return err;
-}
-
-/* Deletes every PLIC node (the host's, wherever it is: the vPLIC reuses its phandle). */
-static int prune_plics(void *fdt)
-{
-    int node;
-
-    while ((node = find_plic(fdt)) >= 0) {
-        int err = fdt_del_node(fdt, node);
-        if (err)
-            return err;
-    }
-    return node == -FDT_ERR_NOTFOUND ? 0 : node;
-}
-
-/* The host tree without its CPUs, memory, devices (nodes with reg) and host-only nodes. */
-static int start_from_host(struct build *b, u32 size)
-{
-    int err = fdt_open_into(b->host, b->fdt, size);
-
-    if (!err)
-        err = prune_children(b->fdt, "/soc", doomed_host_node);
-    if (!err)
-        err = prune_children(b->fdt, "/", doomed_host_node);
-    if (!err)
-        err = prune_children(b->fdt, "/cpus", doomed_cpus_child);
-    if (!err)
-        err = prune_plics(b->fdt);
-    if (!err && fdt_path_offset(b->fdt, "/soc") == -FDT_ERR_NOTFOUND)
-        err = add_soc(b->fdt);
-    return err;
-}
-
-/* Root, /cpus (cells and timebase) and /soc. */
-static int start_empty(struct build *b, u32 size)
-{
-    void *fdt = b->fdt;
-    int host_cpus = fdt_path_offset(b->host, "/cpus"), len;
-    const void *timebase =
-        host_cpus >= 0 ? fdt_getprop(b->host, host_cpus, "timebase-frequency", &len) : NULL;
-
-    if (!timebase)
-        return host_cpus < 0 ? host_cpus : -FDT_ERR_NOTFOUND;
-    int err = fdt_create_empty_tree(fdt, size);
-    if (!err)
-        err = fdt_setprop_u32(fdt, 0, "#address-cells", BUS_CELLS);
-    if (!err)
-        err = fdt_setprop_u32(fdt, 0, "#size-cells", BUS_CELLS);
-    if (!err)
-        err = fdt_setprop_string(fdt, 0, "compatible", "riscv-virtio");
-    if (!err)
-        err = fdt_setprop_string(fdt, 0, "model", "riscv-virtio,shyper");
-    if (!err)
-        err = add_soc(fdt);
-    int cpus = err ? err : fdt_add_subnode(fdt, 0, "cpus");
-    if (cpus < 0)
-        return cpus;
-    err = fdt_setprop_u32(fdt, cpus, "#address-cells", CPU_ADDRESS_CELLS);
-    if (!err)
-        err = fdt_setprop_u32(fdt, cpus, "#size-cells", 0);
-    if (!err)
-        err = fdt_setprop(fdt, cpus, "timebase-frequency", timebase, len);
-    return err;
+    if (!host_name)
+        return len;
+    return format_name(name, "%.*s@%lx", (int)(at ? at - host_name : len), host_name, ipa);
 }
 
 /* ------------------------------------------------------------------ CPUs */
-
-static int host_cpu_node(const void *host, u32 hart)
-{
-    int cpus = fdt_path_offset(host, "/cpus"), node, len;
-
-    if (cpus < 0)
-        return cpus;
-    fdt_for_each_subnode (node, host, cpus) {
-        const fdt32_t *reg = fdt_getprop(host, node, "reg", &len);
-        if (is_cpu(host, node) && reg && len >= CELL_BYTES && fdt32_to_cpu(*reg) == hart)
-            return node;
-    }
-    return node;
-}
-
-static int host_intc_node(const void *host, int cpu)
-{
-    int node;
-
-    fdt_for_each_subnode (node, host, cpu) {
-        if (!fdt_node_check_compatible(host, node, "riscv,cpu-intc"))
-            return node;
-    }
-    return node;
-}
 
 static bool cpu_prop_copied(const struct build *b, const char *name)
 {
@@ -527,122 +693,142 @@ static bool cpu_prop_copied(const struct build *b, const char *name)
            str_in(name, generated_keeps, ARRAY_SIZE(generated_keeps));
 }
 
-/* The hart's interrupt controller as a child of cpu, with the host's phandle. */
-static int add_intc(struct build *b, int cpu, int src, u32 vcpu)
+static bool not_phandle(const struct build *b, const char *name)
 {
-    int intc = fdt_add_subnode(b->fdt, cpu, fdt_get_name(b->host, src, NULL));
-    int err = intc < 0 ? intc : copy_props(b, intc, src, NULL);
-    u32 phandle = fdt_get_phandle(b->host, src);
-
-    if (!err && !phandle) {
-        phandle = b->next_phandle++;
-        err = fdt_setprop_u32(b->fdt, intc, "phandle", phandle);
-    }
-    b->intc_phandle[vcpu] = phandle;
-    return err;
+    (void)b;
+    return strcmp(name, "phandle");
 }
 
-static int add_cpu(struct build *b, int cpus, u32 vcpu)
+/* The hart's interrupt controller as a child of its cpu, with the host's phandle. */
+static int put_intc(struct build *b, u32 vcpu)
+{
+    const char *name = fdt_get_name(b->host, b->intc[vcpu], NULL);
+    bool new_phandle = b->intc_phandle_new[vcpu];
+    int err = name ? fdt_begin_node(b->fdt, name) : -FDT_ERR_BADSTRUCTURE;
+
+    if (!err)
+        err = copy_props(b, b->intc[vcpu], new_phandle ? not_phandle : NULL);
+    if (!err && new_phandle)
+        err = fdt_property_u32(b->fdt, "phandle", b->intc_phandle[vcpu]);
+    return err ? err : fdt_end_node(b->fdt);
+}
+
+static int put_cpu(struct build *b, struct added *added, u32 vcpu)
 {
     char name[NODE_NAME_MAX];
-    int src = host_cpu_node(b->host, b->p->vcpu_hart[vcpu]);
-    int src_intc = src < 0 ? src : host_intc_node(b->host, src);
-    int err = src_intc < 0 ? src_intc : format_name(name, "cpu@%x", vcpu);
-    int cpu = err ? err : fdt_add_subnode(b->fdt, cpus, name);
+    int src = b->cpu[vcpu];
+    int err = format_name(name, "cpu@%x", vcpu);
 
-    if (cpu < 0)
-        return cpu;
-    err = copy_props(b, cpu, src, cpu_prop_copied);
     if (!err)
-        err = fdt_setprop_u32(b->fdt, cpu, "reg", vcpu);
+        err = begin_node(b, added, name, true);
     if (!err)
-        err = fdt_setprop_string(b->fdt, cpu, "status", "okay");
+        err = copy_props(b, src, cpu_prop_copied);
     if (!err)
-        err = set_filtered(b, cpu, src, "riscv,isa", filter_isa_string);
+        err = fdt_property_u32(b->fdt, "reg", vcpu);
     if (!err)
-        err = set_filtered(b, cpu, src, "riscv,isa-extensions", filter_isa_list);
+        err = fdt_property_string(b->fdt, "status", "okay");
     if (!err)
-        err = add_intc(b, cpu, src_intc, vcpu);
-    return err;
+        err = put_filtered(b, src, "riscv,isa", filter_isa_string);
+    if (!err)
+        err = put_filtered(b, src, "riscv,isa-extensions", filter_isa_list);
+    if (!err)
+        err = put_intc(b, vcpu);
+    return err ? err : fdt_end_node(b->fdt);
 }
 
-static int add_cpus(struct build *b)
+static bool kept_cpus_child(const void *fdt, int node)
 {
-    int cpus = fdt_path_offset(b->fdt, "/cpus");
+    const char *name = fdt_get_name(fdt, node, NULL);
 
-    /* A new node goes before its siblings: add the last vCPU first. */
-    for (u32 i = b->p->nr_vcpus; cpus >= 0 && i-- > 0;) {
-        int err = add_cpu(b, cpus, i);
-        if (err)
-            return err;
+    return !is_cpu(fdt, node) && !(name && node_name_is(name, "cpu-map"));
+}
+
+/* /cpus: the MVM's keeps the host's properties and its children but cpus and cpu-map. */
+static int put_cpus(struct build *b)
+{
+    struct added cpus = {.n = 0};
+    bool kept = b->cpus >= 0;
+    const char *name = kept ? fdt_get_name(b->host, b->cpus, NULL) : "cpus";
+    int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
+
+    if (!err && kept) {
+        err = copy_props(b, b->cpus, NULL);
+    } else if (!err) {
+        int host_cpus = b->host_cpus, len;
+        const void *timebase =
+            host_cpus >= 0 ? get_prop(b->host, host_cpus, "timebase-frequency", &len) : NULL;
+        err = timebase ? fdt_property_u32(b->fdt, "#address-cells", CPU_ADDRESS_CELLS)
+                       : (host_cpus < 0 ? host_cpus : -FDT_ERR_NOTFOUND);
+        if (!err)
+            err = fdt_property_u32(b->fdt, "#size-cells", 0);
+        if (!err)
+            err = fdt_property(b->fdt, "timebase-frequency", timebase, len);
     }
-    return cpus < 0 ? cpus : 0;
+    for (u32 i = 0; !err && i < b->p->nr_vcpus; i++)
+        err = put_cpu(b, &cpus, i);
+    if (!err && kept)
+        err = copy_kept_children(b, &cpus, b->cpus, kept_cpus_child);
+    return err ? err : fdt_end_node(b->fdt);
 }
 
 /* ------------------------------------------------------------------ memory, PLIC, devices */
 
-static int add_memory(struct build *b)
+static int put_memory(struct build *b)
 {
-    for (u32 i = b->p->nr_mem; i-- > 0;) {
+    for (u32 i = 0; i < b->p->nr_mem; i++) {
         const struct vm_mem_region_config *m = &b->p->mem[i];
         struct reg_range r = {m->ipa, m->size};
         char name[NODE_NAME_MAX];
         int err = format_name(name, "memory@%lx", m->ipa);
-        int node = err ? err : fdt_add_subnode(b->fdt, 0, name);
-        if (node < 0)
-            return node;
-        err = fdt_setprop_string(b->fdt, node, "device_type", "memory");
         if (!err)
-            err = set_reg(b->fdt, 0, node, &r, 1);
+            err = begin_node(b, &b->root.added, name, true);
+        if (!err)
+            err = fdt_property_string(b->fdt, "device_type", "memory");
+        if (!err)
+            err = put_reg(b, &b->root, &r, 1);
+        if (!err)
+            err = fdt_end_node(b->fdt);
         if (err)
             return err;
     }
     return 0;
 }
 
-static int set_interrupt(struct build *b, int node, u32 irq)
-{
-    int err = fdt_setprop_u32(b->fdt, node, "interrupts", irq);
-
-    return err ? err : fdt_setprop_u32(b->fdt, node, "interrupt-parent", b->plic_phandle);
-}
-
-static int add_plic(struct build *b)
+static int put_plic(struct build *b)
 {
     static const char compatible[] = "sifive,plic-1.0.0\0riscv,plic0";
     const struct vm_emu_dev_config *d = b->plic;
     fdt32_t contexts[MAX_HARTS * PLIC_CELLS_PER_VCPU];
     struct reg_range r = {d->base, d->size};
     char name[NODE_NAME_MAX];
-    int soc = fdt_path_offset(b->fdt, "/soc");
-    int err = soc < 0 ? soc : format_name(name, "plic@%lx", d->base);
-    int node = err ? err : fdt_add_subnode(b->fdt, soc, name);
+    int err = format_name(name, "plic@%lx", d->base);
 
-    if (node < 0)
-        return node;
     for (u32 i = 0; i < b->p->nr_vcpus; i++) {
         fdt32_t *c = &contexts[i * PLIC_CELLS_PER_VCPU];
         c[0] = c[2] = cpu_to_fdt32(b->intc_phandle[i]);
         c[1] = cpu_to_fdt32(IRQ_M_EXT);
         c[3] = cpu_to_fdt32(IRQ_S_EXT);
     }
-    err = fdt_setprop_u32(b->fdt, node, "phandle", b->plic_phandle);
     if (!err)
-        err = fdt_setprop(b->fdt, node, "compatible", compatible, sizeof(compatible));
+        err = begin_node(b, &b->soc.added, name, true);
     if (!err)
-        err = set_reg(b->fdt, soc, node, &r, 1);
+        err = fdt_property_u32(b->fdt, "phandle", b->plic_phandle);
     if (!err)
-        err = fdt_setprop_u32(b->fdt, node, "riscv,ndev", b->p->plic_ndev);
+        err = fdt_property(b->fdt, "compatible", compatible, sizeof(compatible));
     if (!err)
-        err = fdt_setprop(b->fdt, node, "interrupts-extended", contexts,
-                          b->p->nr_vcpus * PLIC_CELLS_PER_VCPU * CELL_BYTES);
+        err = put_reg(b, &b->soc, &r, 1);
     if (!err)
-        err = fdt_setprop_empty(b->fdt, node, "interrupt-controller");
+        err = fdt_property_u32(b->fdt, "riscv,ndev", b->p->plic_ndev);
     if (!err)
-        err = fdt_setprop_u32(b->fdt, node, "#interrupt-cells", IRQ_CELLS);
+        err = fdt_property(b->fdt, "interrupts-extended", contexts,
+                           b->p->nr_vcpus * PLIC_CELLS_PER_VCPU * CELL_BYTES);
     if (!err)
-        err = fdt_setprop_u32(b->fdt, node, "#address-cells", 0);
-    return err;
+        err = empty_property(b->fdt, "interrupt-controller");
+    if (!err)
+        err = fdt_property_u32(b->fdt, "#interrupt-cells", IRQ_CELLS);
+    if (!err)
+        err = fdt_property_u32(b->fdt, "#address-cells", 0);
+    return err ? err : fdt_end_node(b->fdt);
 }
 
 static bool device_prop_copied(const struct build *b, const char *name)
@@ -651,52 +837,39 @@ static bool device_prop_copied(const struct build *b, const char *name)
     return strcmp(name, "reg") && strcmp(name, "interrupt-parent");
 }
 
-/* Copies host node src, passed through at the guest-physical ranges r, under path. */
-static int copy_device(struct build *b, const char *path, int src, const struct reg_range *r, int n)
+/* Copies host node src, a passed-through child of bus->host, into the VM's node of bus. */
+static int copy_device(struct build *b, struct bus *bus, int src)
 {
-    int len;
-    const char *host_name = fdt_get_name(b->host, src, &len);
-    const char *at = host_name ? memchr(host_name, '@', len) : NULL;
+    struct reg_range r[REG_ENTRIES_MAX];
     char name[NODE_NAME_MAX];
-    int parent = fdt_path_offset(b->fdt, path);
-    int err = parent < 0 ? parent
-                         : format_name(name, "%.*s@%lx", (int)(at ? at - host_name : len),
-                                       host_name, r[0].base);
-    int node = err ? err : fdt_add_subnode(b->fdt, parent, name);
+    int len;
+    const fdt32_t *reg = get_prop(b->host, src, "reg", &len);
+    int n = passthrough_ranges(b, bus, reg, len, r);
+    int err = device_name(b, src, r[0].base, name);
 
-    if (node < 0)
-        return node;
-    err = copy_props(b, node, src, device_prop_copied);
     if (!err)
-        err = set_reg(b->fdt, parent, node, r, n);
-    if (!err && fdt_getprop(b->host, src, "interrupts", NULL))
-        err = b->plic ? fdt_setprop_u32(b->fdt, node, "interrupt-parent", b->plic_phandle)
+        err = begin_node(b, &bus->added, name, true);
+    if (!err)
+        err = copy_props(b, src, device_prop_copied);
+    if (!err)
+        err = put_reg(b, bus, r, n);
+    if (!err && get_prop(b->host, src, "interrupts", NULL))
+        err = b->plic ? fdt_property_u32(b->fdt, "interrupt-parent", b->plic_phandle)
                       : -FDT_ERR_BADVALUE;
     if (!err)
-        err = copy_subnodes(b, node, src, 1);
-    if (!err && src == b->host_stdout)
-        err = fdt_get_path(b->fdt, node, b->stdout_path, sizeof(b->stdout_path));
-    return err;
+        err = copy_subnodes(b, src, COPY_PASSTHROUGH);
+    return err ? err : fdt_end_node(b->fdt);
 }
 
-/* Copies the host's passed-through devices that are children of path. */
-static int add_passthrough(struct build *b, const char *path)
+/* The passed-through devices of bus, in the reverse of the host's order. */
+static int copy_devices(struct build *b, struct bus *bus)
 {
-    int parent = fdt_path_offset(b->host, path), src;
-
-    if (parent < 0)
-        return parent == -FDT_ERR_NOTFOUND ? 0 : parent;
-    fdt_for_each_subnode (src, b->host, parent) {
-        struct reg_range r[REG_ENTRIES_MAX];
-        if (host_only(b->host, src) || is_plic(b->host, src) ||
-            prop_string_is(b->host, src, "device_type", "memory"))
-            continue;
-        int n = passthrough_reg(b, parent, src, r);
-        int err = n ? copy_device(b, path, src, r, n) : 0;
+    for (u32 i = bus->nr_pt; i-- > 0;) {
+        int err = copy_device(b, bus, bus->pt[i]);
         if (err)
             return err;
     }
-    return src == -FDT_ERR_NOTFOUND ? 0 : src;
+    return 0;
 }
 
 static const char *emu_compatible(enum emu_dev_type type)
@@ -714,64 +887,101 @@ static const char *emu_compatible(enum emu_dev_type type)
     }
 }
 
-/* A device with registers goes under /soc, one without (shyper) under the root. */
-static int add_emu_device(struct build *b, const struct vm_emu_dev_config *d)
+/* The emulated devices of bus in configuration order: those with registers go under /soc,
+ * those without (shyper) under the root. */
+static int put_emu_devices(struct build *b, struct bus *bus)
 {
-    const char *compatible = emu_compatible(d->type);
-    const char *base_name = d->type == EMU_DEV_SHYPER ? "shyper" : "virtio_mmio";
-    struct reg_range r = {d->base, d->size};
-    char name[NODE_NAME_MAX];
-    int parent = fdt_path_offset(b->fdt, d->size ? "/soc" : "/");
-    int err = parent;
+    bool soc = bus == &b->soc;
 
-    if (parent >= 0)
-        err = d->size ? format_name(name, "%s@%lx", base_name, d->base)
-                      : format_name(name, "%s", base_name);
-    int node = err ? err : fdt_add_subnode(b->fdt, parent, name);
-    if (node < 0)
-        return node;
-    err = fdt_setprop_string(b->fdt, node, "compatible", compatible);
-    if (!err && d->size)
-        err = set_reg(b->fdt, parent, node, &r, 1);
-    if (!err && d->irq)
-        err = set_interrupt(b, node, d->irq);
-    return err;
-}
-
-static int add_emu_devices(struct build *b)
-{
-    for (u32 i = b->p->nr_emu; i-- > 0;) {
-        int err = emu_compatible(b->p->emu[i].type) ? add_emu_device(b, &b->p->emu[i]) : 0;
+    for (u32 i = 0; i < b->p->nr_emu; i++) {
+        const struct vm_emu_dev_config *d = &b->p->emu[i];
+        const char *compatible = emu_compatible(d->type);
+        const char *base_name = d->type == EMU_DEV_SHYPER ? "shyper" : "virtio_mmio";
+        struct reg_range r = {d->base, d->size};
+        char name[NODE_NAME_MAX];
+        if (!compatible || !d->size != !soc)
+            continue;
+        int err = d->size ? format_name(name, "%s@%lx", base_name, d->base)
+                          : format_name(name, "%s", base_name);
+        if (!err)
+            err = begin_node(b, &bus->added, name, true);
+        if (!err)
+            err = fdt_property_string(b->fdt, "compatible", compatible);
+        if (!err && d->size)
+            err = put_reg(b, bus, &r, 1);
+        if (!err && d->irq)
+            err = fdt_property_u32(b->fdt, "interrupts", d->irq);
+        if (!err && d->irq)
+            err = fdt_property_u32(b->fdt, "interrupt-parent", b->plic_phandle);
+        if (!err)
+            err = fdt_end_node(b->fdt);
         if (err)
             return err;
     }
     return 0;
 }
 
+/* /soc: emulated devices, passed-through devices, the vPLIC, then (the MVM's) the host's
+ * children that are no devices. */
+static int put_soc(struct build *b)
+{
+    bool kept = b->soc.kept >= 0;
+    const char *name = kept ? fdt_get_name(b->host, b->soc.kept, NULL) : "soc";
+    int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
+
+    if (!err && kept) {
+        err = copy_props(b, b->soc.kept, NULL);
+    } else if (!err) {
+        err = fdt_property_u32(b->fdt, "#address-cells", BUS_CELLS);
+        if (!err)
+            err = fdt_property_u32(b->fdt, "#size-cells", BUS_CELLS);
+        if (!err)
+            err = fdt_property_string(b->fdt, "compatible", "simple-bus");
+        if (!err)
+            err = empty_property(b->fdt, "ranges");
+    }
+    if (!err)
+        err = put_emu_devices(b, &b->soc);
+    if (!err)
+        err = copy_devices(b, &b->soc);
+    if (!err && b->plic)
+        err = put_plic(b);
+    if (!err && kept)
+        err = copy_kept_children(b, &b->soc.added, b->soc.kept, kept_node);
+    return err ? err : fdt_end_node(b->fdt);
+}
+
 /* ------------------------------------------------------------------ chosen, aliases */
 
-static int set_chosen(struct build *b)
+static bool chosen_prop_copied(const struct build *b, const char *name)
 {
     static const char *const replaced[] = {"bootargs", "linux,initrd-start", "linux,initrd-end",
                                            "stdout-path", "linux,stdout-path"};
-    const struct vm_fdt_params *p = b->p;
-    int chosen = subnode_or_add(b->fdt, 0, "chosen");
 
-    if (chosen < 0)
-        return chosen;
-    for (u32 i = 0; i < ARRAY_SIZE(replaced); i++) {
-        int err = fdt_delprop(b->fdt, chosen, replaced[i]);
-        if (err && err != -FDT_ERR_NOTFOUND)
-            return err;
-    }
-    int err = p->cmdline ? fdt_setprop_string(b->fdt, chosen, "bootargs", p->cmdline) : 0;
+    (void)b;
+    return !str_in(name, replaced, ARRAY_SIZE(replaced));
+}
+
+static int put_chosen(struct build *b)
+{
+    const struct vm_fdt_params *p = b->p;
+    bool kept = b->chosen >= 0;
+    const char *name = kept ? fdt_get_name(b->host, b->chosen, NULL) : "chosen";
+    int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
+
+    if (!err && kept)
+        err = copy_props(b, b->chosen, chosen_prop_copied);
+    if (!err && p->cmdline)
+        err = fdt_property_string(b->fdt, "bootargs", p->cmdline);
     if (!err && p->initrd_size)
-        err = fdt_setprop_u64(b->fdt, chosen, "linux,initrd-start", p->initrd_start);
+        err = fdt_property_u64(b->fdt, "linux,initrd-start", p->initrd_start);
     if (!err && p->initrd_size)
-        err = fdt_setprop_u64(b->fdt, chosen, "linux,initrd-end", p->initrd_start + p->initrd_size);
+        err = fdt_property_u64(b->fdt, "linux,initrd-end", p->initrd_start + p->initrd_size);
     if (!err && b->stdout_path[0])
-        err = fdt_setprop_string(b->fdt, chosen, "stdout-path", b->stdout_path);
-    return err;
+        err = fdt_property_string(b->fdt, "stdout-path", b->stdout_path);
+    if (!err && kept)
+        err = copy_kept_children(b, NULL, b->chosen, NULL);
+    return err ? err : fdt_end_node(b->fdt);
 }
 
 /* Name of an alias that points at no node, or NULL. */
@@ -783,16 +993,16 @@ static const char *dangling_alias(const void *fdt, int aliases)
         const char *name;
         int len;
         const char *path = fdt_getprop_by_offset(fdt, prop, &name, &len);
-        if (!path || fdt_path_offset_namelen(fdt, path, strnlen(path, len)) < 0)
+        if (!path || path_offset(fdt, path, strnlen(path, len)) < 0)
             return name;
     }
     return NULL;
 }
 
-/* Deletes aliases of removed nodes, and /aliases when none is left. */
+/* Deletes aliases of nodes the finished tree lacks, and /aliases when none is left. */
 static int prune_aliases(void *fdt)
 {
-    int aliases = fdt_path_offset(fdt, "/aliases");
+    int aliases = path_offset(fdt, "/aliases", strlen("/aliases"));
     const char *name;
 
     if (aliases < 0)
@@ -806,24 +1016,364 @@ static int prune_aliases(void *fdt)
     return empty ? fdt_del_node(fdt, aliases) : 0;
 }
 
-/* ------------------------------------------------------------------ the whole tree */
+/* ------------------------------------------------------------------ the host's nodes */
 
 static int host_stdout_node(const void *host)
 {
-    int chosen = fdt_path_offset(host, "/chosen"), len = 0;
-    const char *path = chosen >= 0 ? fdt_getprop(host, chosen, "stdout-path", &len) : NULL;
+    int chosen = path_offset(host, "/chosen", strlen("/chosen")), len = 0;
+    const char *path = chosen >= 0 ? get_prop(host, chosen, "stdout-path", &len) : NULL;
 
     if (!path)
         return -FDT_ERR_NOTFOUND;
     const char *options = memchr(path, ':', len);
     int n = options ? (int)(options - path) : (int)strnlen(path, len);
-    return fdt_path_offset_namelen(host, path, n);
+    return path_offset(host, path, n);
+}
+
+/* The path of the console, passed-through device src of bus at ipa, in the VM's tree. */
+static int set_stdout_path(struct build *b, const struct bus *bus, int src, u64 ipa)
+{
+    char name[NODE_NAME_MAX];
+    bool kept_soc = bus == &b->soc && b->soc.kept >= 0;
+    const char *soc = kept_soc ? fdt_get_name(b->host, b->soc.kept, NULL) : "soc";
+    int err = soc ? device_name(b, src, ipa, name) : -FDT_ERR_BADSTRUCTURE;
+    int n = err ? 0
+            : bus == &b->root
+                ? snprintf(b->stdout_path, sizeof(b->stdout_path), "/%s", name)
+                : snprintf(b->stdout_path, sizeof(b->stdout_path), "/%s/%s", soc, name);
+
+    if (!err && n >= (int)sizeof(b->stdout_path))
+        err = -FDT_ERR_NOSPACE;
+    return err;
+}
+
+/* What the scan of the host tree gathers of one node, from its properties. */
+struct host_node {
+    int offset;
+    int depth; /* 1: the root */
+    const char *name;
+    const char *compatible, *device_type;
+    int compatible_len, device_type_len;
+    const fdt32_t *reg, *phandle, *linux_phandle, *address_cells, *size_cells;
+    int reg_len, address_cells_len, size_cells_len;
+};
+
+static void note_prop(struct host_node *n, const char *name, const void *value, int len)
+{
+    if (!strcmp(name, "compatible") && !n->compatible) {
+        n->compatible = value;
+        n->compatible_len = len;
+    } else if (!strcmp(name, "device_type") && !n->device_type) {
+        n->device_type = value;
+        n->device_type_len = len;
+    } else if (!strcmp(name, "reg") && !n->reg) {
+        n->reg = value;
+        n->reg_len = len;
+    } else if (!strcmp(name, "phandle") && !n->phandle && len == CELL_BYTES) {
+        n->phandle = value;
+    } else if (!strcmp(name, "linux,phandle") && !n->linux_phandle && len == CELL_BYTES) {
+        n->linux_phandle = value;
+    } else if (!strcmp(name, "#address-cells") && !n->address_cells) {
+        n->address_cells = value;
+        n->address_cells_len = len;
+    } else if (!strcmp(name, "#size-cells") && !n->size_cells) {
+        n->size_cells = value;
+        n->size_cells_len = len;
+    }
+}
+
+static bool compatible_with(const struct host_node *n, const char *s)
+{
+    return n->compatible && fdt_stringlist_contains(n->compatible, n->compatible_len, s);
+}
+
+/* fdt_address_cells() (dflt 2, 0 refused) and fdt_size_cells() (dflt 1) of a scanned node. */
+static int cells_of(const fdt32_t *prop, int len, int dflt, bool zero_ok)
+{
+    if (!prop)
+        return dflt;
+    u32 v = len == CELL_BYTES ? fdt32_to_cpu(*prop) : 0;
+    return len == CELL_BYTES && v <= FDT_MAX_NCELLS && (v || zero_ok) ? (int)v : -FDT_ERR_BADNCELLS;
+}
+
+static void set_host_cells(struct bus *bus, const struct host_node *n)
+{
+    bus->host_ac = cells_of(n->address_cells, n->address_cells_len, 2, false);
+    bus->host_sc = cells_of(n->size_cells, n->size_cells_len, 1, true);
+}
+
+/* A child of bus->host: lists it if it is passed through; notes the console. */
+static int scanned_bus_child(struct build *b, struct bus *bus, const struct host_node *n, bool plic)
+{
+    struct reg_range r[REG_ENTRIES_MAX];
+    bool memory =
+        n->device_type && fdt_stringlist_contains(n->device_type, n->device_type_len, "memory");
+
+    if (host_only(b->host, n->offset) || plic || memory ||
+        !passthrough_ranges(b, bus, n->reg, n->reg_len, r))
+        return 0;
+    if (bus->nr_pt == PT_DEVICES_MAX)
+        return -FDT_ERR_BADVALUE;
+    bus->pt[bus->nr_pt++] = n->offset;
+    if (n->offset == b->host_stdout) {
+        b->stdout_bus = bus;
+        b->stdout_ipa = r[0].base;
+    }
+    return 0;
+}
+
+/* A child of the root: the host's /soc and /cpus (libfdt's lookup: the first child with that
+ * name, with or without a unit address); the MVM's /cpus, /soc and /chosen (the first kept
+ * one); a passed-through device. */
+static int scanned_root_child(struct build *b, const struct host_node *n, bool plic)
+{
+    if (b->soc.host < 0 && node_name_is(n->name, "soc")) {
+        b->soc.host = n->offset;
+        set_host_cells(&b->soc, n);
+    }
+    if (b->host_cpus < 0 && node_name_is(n->name, "cpus"))
+        b->host_cpus = n->offset;
+    if (b->p->mode == VM_FDT_FROM_HOST && !host_only(b->host, n->offset) && !n->reg && !plic) {
+        if (b->cpus < 0 && node_name_is(n->name, "cpus")) {
+            b->cpus = n->offset;
+        } else if (b->soc.kept < 0 && node_name_is(n->name, "soc")) {
+            b->soc.kept = n->offset;
+            b->soc.ac = cells_of(n->address_cells, n->address_cells_len, 2, false);
+            b->soc.sc = cells_of(n->size_cells, n->size_cells_len, 1, true);
+        } else if (b->chosen < 0 && node_name_is(n->name, "chosen")) {
+            b->chosen = n->offset;
+        }
+    }
+    return scanned_bus_child(b, &b->root, n, plic);
+}
+
+/* A cpu node (reg = its hart) of a vCPU's hart: the first under /cpus. */
+static void scanned_cpu(struct build *b, const struct host_node *n)
+{
+    bool cpu = n->device_type && fdt_stringlist_contains(n->device_type, n->device_type_len, "cpu");
+
+    if (!cpu || !n->reg || n->reg_len < CELL_BYTES)
+        return;
+    for (u32 i = 0; i < b->p->nr_vcpus; i++)
+        if (b->cpu[i] < 0 && b->p->vcpu_hart[i] == fdt32_to_cpu(*n->reg))
+            b->cpu[i] = n->offset;
+}
+
+/* The first riscv,cpu-intc child of a vCPU's cpu node is its interrupt controller. */
+static void scanned_cpu_child(struct build *b, const struct host_node *n, int cpu, u32 phandle)
+{
+    for (u32 i = 0; i < b->p->nr_vcpus; i++) {
+        if (b->cpu[i] == cpu && b->intc[i] < 0 && compatible_with(n, "riscv,cpu-intc")) {
+            b->intc[i] = n->offset;
+            b->intc_phandle[i] = phandle;
+        }
+    }
+}
+
+/* Node n's properties are all read; path[d] is its ancestor at depth d. */
+static int scanned(struct build *b, const struct host_node *n, const int *path)
+{
+    const fdt32_t *ph = n->phandle ? n->phandle : n->linux_phandle;
+    u32 phandle = ph ? fdt32_to_cpu(*ph) : 0; /* fdt_get_phandle() */
+    bool plic0 = compatible_with(n, "riscv,plic0"),
+         sifive = compatible_with(n, "sifive,plic-1.0.0");
+
+    if (phandle == (u32)-1)
+        return -FDT_ERR_NOPHANDLES; /* as fdt_find_max_phandle() */
+    b->max_phandle = MAX(b->max_phandle, phandle);
+    if (plic0 && b->host_plic[0] < 0) {
+        b->host_plic[0] = n->offset;
+        b->host_plic_phandle[0] = phandle;
+    }
+    if (sifive && b->host_plic[1] < 0) {
+        b->host_plic[1] = n->offset;
+        b->host_plic_phandle[1] = phandle;
+    }
+    switch (n->depth) {
+    case 1:
+        set_host_cells(&b->root, n);
+        return 0;
+    case 2:
+        return scanned_root_child(b, n, plic0 || sifive);
+    case 3:
+        if (path[2] == b->host_cpus)
+            scanned_cpu(b, n);
+        return path[2] == b->soc.host ? scanned_bus_child(b, &b->soc, n, plic0 || sifive) : 0;
+    case 4:
+        if (path[2] == b->host_cpus)
+            scanned_cpu_child(b, n, path[3], phandle);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* One walk over the host tree's tags: every node's phandle and PLIC compatibility, and the
+ * nodes the VM's tree is made of down to the vCPUs' interrupt controllers. */
+static int scan_host(struct build *b)
+{
+    int path[SCAN_DEPTH_MAX + 1], offset = 0, next, depth = 0;
+    bool in_props = false; /* a node's properties come before its subnodes */
+    struct host_node n;
+
+    for (;; offset = next) {
+        u32 tag = next_tag(b->host, offset, &next);
+        int err = 0, len;
+        const char *name;
+        const void *value;
+        if (in_props && tag != FDT_PROP && tag != FDT_NOP) {
+            in_props = false;
+            err = scanned(b, &n, path);
+        }
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            memset(&n, 0, sizeof(n));
+            n.offset = offset;
+            n.depth = ++depth;
+            n.name = fdt_get_name(b->host, offset, NULL);
+            if (!n.name)
+                return -FDT_ERR_BADSTRUCTURE;
+            if (depth <= SCAN_DEPTH_MAX)
+                path[depth] = offset;
+            in_props = true;
+            break;
+        case FDT_PROP:
+            value = in_props ? prop_at(b->host, offset, &name, &len) : NULL;
+            if (in_props && !value)
+                return len;
+            if (value)
+                note_prop(&n, name, value, len);
+            break;
+        case FDT_END_NODE:
+            if (--depth == 0)
+                return err;
+            break;
+        case FDT_NOP:
+            break;
+        default: /* FDT_END inside the root, or a broken tag */
+            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
+        }
+        if (err)
+            return err;
+    }
+}
+
+static int find_host_nodes(struct build *b)
+{
+    bool from_host = b->p->mode == VM_FDT_FROM_HOST;
+    int err = scan_host(b);
+
+    if (err)
+        return err;
+    if (from_host && b->cpus < 0)
+        return -FDT_ERR_NOTFOUND;
+    b->next_phandle = b->max_phandle + 1;
+    if (b->plic) {
+        b->plic_phandle = b->host_plic[0] >= 0 ? b->host_plic_phandle[0] : b->host_plic_phandle[1];
+        if (!b->plic_phandle)
+            b->plic_phandle = b->next_phandle++;
+    }
+    for (u32 i = b->p->nr_vcpus; i-- > 0;) { /* new phandles from the last vCPU down */
+        if (b->cpu[i] < 0 || b->intc[i] < 0)
+            return -FDT_ERR_NOTFOUND;
+        b->intc_phandle_new[i] = !b->intc_phandle[i];
+        if (b->intc_phandle_new[i])
+            b->intc_phandle[i] = b->next_phandle++;
+    }
+    b->root.ac = from_host ? b->root.host_ac : BUS_CELLS;
+    b->root.sc = from_host ? b->root.host_sc : BUS_CELLS;
+    if (b->soc.kept < 0) {
+        b->soc.ac = BUS_CELLS;
+        b->soc.sc = BUS_CELLS;
+    }
+    return b->stdout_bus ? set_stdout_path(b, b->stdout_bus, b->host_stdout, b->stdout_ipa) : 0;
+}
+
+/* ------------------------------------------------------------------ the whole tree */
+
+/* The root's children the MVM keeps, in host order: /cpus, /soc and /chosen rewritten. */
+static int put_kept_root_children(struct build *b)
+{
+    int node;
+
+    for_each_subnode(node, b->host, 0)
+    {
+        int err = 0;
+        if (node == b->cpus)
+            err = put_cpus(b);
+        else if (node == b->soc.kept)
+            err = put_soc(b);
+        else if (node == b->chosen)
+            err = put_chosen(b);
+        else if (kept_node(b->host, node))
+            err = copy_kept(b, &b->root.added, node);
+        if (err)
+            return err;
+    }
+    return node == -FDT_ERR_NOTFOUND ? 0 : node;
+}
+
+static int put_generated_root_props(void *fdt)
+{
+    int err = fdt_property_u32(fdt, "#address-cells", BUS_CELLS);
+
+    if (!err)
+        err = fdt_property_u32(fdt, "#size-cells", BUS_CELLS);
+    if (!err)
+        err = fdt_property_string(fdt, "compatible", "riscv-virtio");
+    if (!err)
+        err = fdt_property_string(fdt, "model", "riscv-virtio,shyper");
+    return err;
+}
+
+/* The nodes added come first, in the order the tree had when they were inserted into a copy
+ * of the host's: chosen (when new), devices without registers, passed-through devices,
+ * memory, cpus and soc (when new); then the host's nodes the MVM keeps. */
+static int put_root(struct build *b)
+{
+    bool from_host = b->p->mode == VM_FDT_FROM_HOST;
+    int err = fdt_begin_node(b->fdt, "");
+
+    if (!err)
+        err = from_host ? copy_props(b, 0, NULL) : put_generated_root_props(b->fdt);
+    if (!err && b->chosen < 0)
+        err = put_chosen(b);
+    if (!err)
+        err = put_emu_devices(b, &b->root);
+    if (!err)
+        err = copy_devices(b, &b->root);
+    if (!err)
+        err = put_memory(b);
+    if (!err && !from_host)
+        err = put_cpus(b);
+    if (!err && b->soc.kept < 0)
+        err = put_soc(b);
+    if (!err && from_host)
+        err = put_kept_root_children(b);
+    return err ? err : fdt_end_node(b->fdt);
+}
+
+/* The MVM keeps the host's memory reservations. */
+static int copy_reservations(struct build *b)
+{
+    int n = fdt_num_mem_rsv(b->host);
+
+    for (int i = 0; i < n; i++) {
+        u64 addr, size;
+        int err = fdt_get_mem_rsv(b->host, i, &addr, &size);
+        if (!err)
+            err = fdt_add_reservemap_entry(b->fdt, addr, size);
+        if (err)
+            return err;
+    }
+    return n < 0 ? n : 0;
 }
 
 static int check_params(const struct vm_fdt_params *p)
 {
     if (!p->host_fdt || !p->nr_vcpus || p->nr_vcpus > MAX_HARTS || !p->nr_mem || !p->mem ||
-        (p->nr_pt && !p->pt) || (p->nr_emu && !p->emu))
+        p->nr_mem > VM_MAX_MEM_REGIONS || p->nr_pt > VM_MAX_PT_REGIONS ||
+        p->nr_emu > VM_MAX_EMU_DEVS || (p->nr_pt && !p->pt) || (p->nr_emu && !p->emu))
         return -FDT_ERR_BADVALUE;
     /* One hart, one vCPU: two copies of its interrupt controller would share a phandle. */
     for (u32 i = 0; i < p->nr_vcpus; i++)
@@ -841,7 +1391,6 @@ static int check_params(const struct vm_fdt_params *p)
 
 static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)
 {
-    u32 max_phandle;
     int err = check_params(p);
 
     if (err)
@@ -850,6 +1399,10 @@ static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)
     b->p = p;
     b->host = p->host_fdt;
     b->fdt = buf;
+    b->host_cpus = b->cpus = b->chosen = b->soc.kept = b->soc.host = -FDT_ERR_NOTFOUND;
+    b->host_plic[0] = b->host_plic[1] = -FDT_ERR_NOTFOUND;
+    for (u32 i = 0; i < p->nr_vcpus; i++)
+        b->cpu[i] = b->intc[i] = -FDT_ERR_NOTFOUND;
     for (u32 i = 0; i < p->nr_emu; i++) {
         if (p->emu[i].type != EMU_DEV_PLIC)
             continue;
@@ -861,39 +1414,25 @@ static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)
         if (emu_compatible(p->emu[i].type) && p->emu[i].irq &&
             (!b->plic || p->emu[i].irq > p->plic_ndev))
             return -FDT_ERR_BADVALUE;
-    err = fdt_find_max_phandle(b->host, &max_phandle);
-    if (err)
-        return err;
-    b->next_phandle = max_phandle + 1;
     b->host_stdout = host_stdout_node(b->host);
-    if (b->plic) {
-        int host_plic = find_plic(b->host);
-        b->plic_phandle = host_plic >= 0 ? fdt_get_phandle(b->host, host_plic) : 0;
-        if (!b->plic_phandle)
-            b->plic_phandle = b->next_phandle++;
-    }
     return 0;
 }
 
 static int build_tree(struct build *b, u32 size)
 {
     bool from_host = b->p->mode == VM_FDT_FROM_HOST;
-    int err = from_host ? start_from_host(b, size) : start_empty(b, size);
+    int err = find_host_nodes(b);
 
     if (!err)
-        err = add_cpus(b);
+        err = fdt_create_with_flags(b->fdt, size, FDT_CREATE_FLAG_NO_NAME_DEDUP);
+    if (!err && from_host)
+        err = copy_reservations(b);
     if (!err)
-        err = add_memory(b);
-    if (!err && b->plic)
-        err = add_plic(b);
+        err = fdt_finish_reservemap(b->fdt);
     if (!err)
-        err = add_passthrough(b, "/");
+        err = put_root(b);
     if (!err)
-        err = add_passthrough(b, "/soc");
-    if (!err)
-        err = add_emu_devices(b);
-    if (!err)
-        err = set_chosen(b);
+        err = fdt_finish(b->fdt);
     if (!err && from_host)
         err = prune_aliases(b->fdt);
     if (!err)
