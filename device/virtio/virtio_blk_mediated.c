@@ -1,4 +1,5 @@
 /* Mediated virtio-blk: a guest's device and the MVM daemon's service (virtio_blk_mediated.h). */
+#include <arch/hooks.h>
 #include <device/mmio.h>
 #include <device/virtio/mediated_slots.h>
 #include <device/virtio/virtio_blk.h>
@@ -277,17 +278,21 @@ static void serve(struct blk_dev *b)
 static void finish(struct blk_dev *b, struct blk_request *rq, u32 status, u32 bytes)
 {
     struct virtqueue *vq = virtio_dev_queue(&b->emu.vdev, 0);
+    bool zeros = status & SHYPER_BLK_DONE_ZEROS;
     u32 len = 0;
 
     if (!vq)
         return; /* broken ring: the driver has to reset the device */
+    status &= ~(u32)SHYPER_BLK_DONE_ZEROS;
+    if (rq->type != VIRTIO_BLK_T_IN && zeros)
+        status = SHYPER_BLK_IOERR; /* only a READ has data */
     if (rq->type == VIRTIO_BLK_T_IN && status == SHYPER_BLK_OK) {
-        if (bytes == rq->len) {
-            vq_chain_write(&rq->chain, 0, rq->data, rq->len);
-            len = rq->len;
-        } else {
+        if (bytes != rq->len)
             status = SHYPER_BLK_IOERR;
-        }
+        else if (zeros)
+            len = (u32)vq_chain_zero(&rq->chain, 0, rq->len, arch_mem_zero);
+        else
+            len = (u32)vq_chain_write(&rq->chain, 0, rq->data, rq->len);
     }
     answer(vq, rq, (u8)status, len);
 }
@@ -435,8 +440,8 @@ static int complete_locked(u64 id, u32 status, u32 bytes, struct blk_dev **done_
 
 static bool result_ok(const struct shyper_blk_done *d)
 {
-    return (d->status == SHYPER_BLK_OK || d->status == SHYPER_BLK_IOERR ||
-            d->status == SHYPER_BLK_UNSUPP) &&
+    return (d->status == SHYPER_BLK_OK || d->status == (SHYPER_BLK_OK | SHYPER_BLK_DONE_ZEROS) ||
+            d->status == SHYPER_BLK_IOERR || d->status == SHYPER_BLK_UNSUPP) &&
            d->bytes <= SHYPER_MEDIATED_SLOT_SIZE;
 }
 

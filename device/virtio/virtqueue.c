@@ -357,3 +357,18 @@ u64 vq_chain_write(const struct vq_chain *chain, u64 offset, const void *src, u6
     }
     return done;
 }
+
+u64 vq_chain_zero(const struct vq_chain *chain, u64 offset, u64 len, void (*zero)(void *p, u64 n))
+{
+    const struct vq_seg *segs = chain->segs + chain->nr_readable;
+    u32 nr = chain->nr_writable;
+    u64 done = 0;
+
+    for (u32 i = seek(segs, nr, &offset); i < nr && done < len; i++, offset = 0) {
+        u64 n = MIN(segs[i].len - offset, len - done);
+
+        zero(segs[i].base + offset, n);
+        done += n;
+    }
+    return done;
+}

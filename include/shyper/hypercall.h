@@ -28,7 +28,7 @@ typedef uint32_t shyper_u32;
 typedef uint64_t shyper_u64;
 #endif
 
-#define SHYPER_ABI_VERSION 0x00010001 /* major << 16 | minor */
+#define SHYPER_ABI_VERSION 0x00010002 /* major << 16 | minor */
 
 #define SHYPER_EID_BASE   0x0A000000UL
 #define SHYPER_EID(group) (SHYPER_EID_BASE | ((unsigned long)(group) << 8))
@@ -307,11 +307,17 @@ _Static_assert(sizeof(struct shyper_blk_req) == sizeof(struct shyper_msg),
 
 #define SHYPER_BLK_REQ_SLOT(id) ((shyper_u32)((id)&0xff))
 
+/* Or'ed into shyper_blk_done.status of a successful READ (ABI 1.2): the data is all zeros
+ * (a hole of a sparse image).  The slot was not written; the hypervisor clears the guest's
+ * buffers itself, and bytes is len as for any READ. */
+#define SHYPER_BLK_DONE_ZEROS     0x100
+#define SHYPER_ABI_BLK_DONE_ZEROS 0x00010002 /* the first ABI version that takes it */
+
 /* MEDIATED_COMPLETE: the result of one request. */
 struct shyper_blk_done {
     shyper_u64 id;
-    shyper_u32 status; /* enum shyper_blk_status */
-    shyper_u32 bytes;  /* READ: bytes placed in the slot (anything but len is an error); else 0 */
+    shyper_u32 status; /* enum shyper_blk_status, SHYPER_BLK_DONE_ZEROS with OK for a READ */
+    shyper_u32 bytes;  /* READ: bytes of data (anything but len is an error); else 0 */
 };
 
 #endif

@@ -250,6 +250,14 @@ TEST(vq_pop_single_readable_buffer)
     teardown();
 }
 
+static u64 zeroed; /* bytes zero_bytes() cleared */
+
+static void zero_bytes(void *p, u64 n)
+{
+    memset(p, 0, n);
+    zeroed += n;
+}
+
 TEST(vq_pop_chain_readable_then_writable)
 {
     static const char header[] = "0123456789abcdef";
@@ -280,6 +288,14 @@ TEST(vq_pop_chain_readable_then_writable)
     /* a write starting inside the second writable segment */
     EXPECT_EQ(vq_chain_write(&chain, 512, "Z", 1), 1);
     EXPECT_EQ(*host(BUF_GPA + 0x2000), 'Z');
+    /* clearing across both writable segments, with the clearer the caller gives */
+    EXPECT_EQ(vq_chain_zero(&chain, 500, 100, zero_bytes), 13);
+    EXPECT_EQ(*host(BUF_GPA + 0x1000 + 499), data[499]);
+    EXPECT_EQ(*host(BUF_GPA + 0x1000 + 500), 0);
+    EXPECT_EQ(*host(BUF_GPA + 0x1000 + 511), 0);
+    EXPECT_EQ(*host(BUF_GPA + 0x2000), 0);
+    EXPECT_EQ(zeroed, 13);
+    EXPECT_EQ(vq_chain_zero(&chain, 513, 1, zero_bytes), 0);
     EXPECT_EQ(vq_push(&vq, 1, 513), 0);
     EXPECT_EQ(used_len(0), 513);
     teardown();

@@ -182,5 +182,8 @@ void vq_notify_next_add(struct virtqueue *vq);
  * smaller than len when the chain ends first. */
 u64 vq_chain_read(const struct vq_chain *chain, u64 offset, void *dst, u64 len);
 u64 vq_chain_write(const struct vq_chain *chain, u64 offset, const void *src, u64 len);
+/* Clears len of the chain's writable bytes from `offset` with zero(p, n) on each piece of
+ * a buffer; returns the number of bytes cleared (smaller when the chain ends first). */
+u64 vq_chain_zero(const struct vq_chain *chain, u64 offset, u64 len, void (*zero)(void *p, u64 n));
 
 #endif
