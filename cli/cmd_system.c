@@ -109,23 +109,14 @@ static void report(int fd, const struct shyper_msg *msg, struct vm_names *names)
         names->name[id][0] = '\0';
 }
 
+/* Handles a message other than a disk request. */
 static void handle(struct daemon *d, const struct shyper_msg *msg)
 {
-    struct shyper_blk_req req;
-    switch (msg->type) {
-    case SHYPER_MSG_VM_STATE:
+    if (msg->type == SHYPER_MSG_VM_STATE)
         report(d->fd, msg, &d->names);
-        break;
-    case SHYPER_MSG_BLK_REQ: /* the module sends them only to the attached daemon */
-        memcpy(&req, msg, sizeof(req));
-        if (d->serving)
-            mediated_serve(&d->disks, &req);
-        break;
-    default:
+    else
         fprintf(stderr, "%s %s daemon: notification of unknown type %u ignored\n", CLI_PROGRAM,
                 group, msg->type);
-        break;
-    }
 }
 
 /* Returns the results of the requests served to the hypervisor. */
@@ -143,16 +134,25 @@ static void return_results(struct daemon *d)
 }
 
 /* Takes the messages that are there (read() on the non-blocking descriptor) and handles
- * them; returns how many, or -1 with errno set. */
+ * them: the disk requests together, so that adjacent ones share one I/O.  Returns how
+ * many, or -1 with errno set. */
 static ssize_t take_messages(struct daemon *d)
 {
     struct shyper_msg msgs[DAEMON_BATCH];
+    struct shyper_blk_req reqs[DAEMON_BATCH];
+    unsigned nr_reqs = 0;
     ssize_t n = read(d->fd, msgs, sizeof(msgs));
     if (n < 0)
         return -1;
     n /= (ssize_t)sizeof(msgs[0]);
-    for (ssize_t i = 0; i < n; i++)
-        handle(d, &msgs[i]);
+    for (ssize_t i = 0; i < n; i++) {
+        if (msgs[i].type == SHYPER_MSG_BLK_REQ) /* only the attached daemon gets them */
+            memcpy(&reqs[nr_reqs++], &msgs[i], sizeof(reqs[0]));
+        else
+            handle(d, &msgs[i]);
+    }
+    if (d->serving)
+        mediated_serve(&d->disks, reqs, nr_reqs);
     return n;
 }
 
@@ -180,6 +180,13 @@ static int serve(struct daemon *d)
     }
 }
 
+/* The hypervisor's ABI version, 0 when it cannot be asked. */
+static uint32_t hypervisor_abi(int fd)
+{
+    struct shyper_system_info info;
+    return shyper_dev_system_info(fd, &info) ? 0 : info.abi_version;
+}
+
 /* Opens the disks of cfg, attaches to the hypervisor as their daemon and maps the buffer of
  * the requests.  Returns an enum cli_exit; prints why it failed. */
 static int attach_disks(struct daemon *d, const struct mediated_config *cfg)
@@ -202,6 +209,7 @@ static int attach_disks(struct daemon *d, const struct mediated_config *cfg)
     }
     d->disks.buffer = buffer;
     d->disks.nr_slots = req.nr_slots;
+    d->disks.zeros = hypervisor_abi(d->fd) >= SHYPER_ABI_BLK_DONE_ZEROS;
     d->serving = true;
     printf("%s %s daemon: serving %u mediated disk%s, %u requests at a time\n", CLI_PROGRAM, group,
            cfg->count, cfg->count == 1 ? "" : "s", req.nr_slots);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -107,15 +108,13 @@ void mediated_close_disks(struct mediated_server *s)
     }
 }
 
-/* The whole of [buf, buf + len) from or to the disk at offset; false with errno set (EIO
- * for an unexpected end of file). */
-static bool transfer(int fd, bool write, uint8_t *buf, size_t len, off_t offset)
+/* The whole of iov[0..cnt) from or to the disk at offset, with as few preadv/pwritev as
+ * the kernel allows; false with errno set (EIO for an unexpected end of file).  Consumes
+ * iov. */
+static bool transfer(int fd, bool write, struct iovec *iov, int cnt, off_t offset)
 {
-    size_t done = 0;
-
-    while (done < len) {
-        ssize_t n = write ? pwrite(fd, buf + done, len - done, offset + (off_t)done)
-                          : pread(fd, buf + done, len - done, offset + (off_t)done);
+    while (cnt) {
+        ssize_t n = write ? pwritev(fd, iov, cnt, offset) : preadv(fd, iov, cnt, offset);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -123,35 +122,135 @@ static bool transfer(int fd, bool write, uint8_t *buf, size_t len, off_t offset)
                 errno = EIO;
             return false;
         }
-        done += (size_t)n;
+        offset += n;
+        for (size_t left = (size_t)n; left;) { /* skip what was done */
+            size_t step = left < iov->iov_len ? left : iov->iov_len;
+            iov->iov_base = (uint8_t *)iov->iov_base + step;
+            iov->iov_len -= step;
+            left -= step;
+            if (!iov->iov_len) {
+                iov++;
+                cnt--;
+            }
+        }
     }
     return true;
 }
 
-/* The status of a READ or WRITE that lies inside its disk and the buffer. */
-static uint32_t read_write(struct mediated_server *s, const struct mediated_disk *d,
-                           const struct shyper_blk_req *req, unsigned disk)
+static uint8_t *slot_data(const struct mediated_server *s, const struct shyper_blk_req *req)
 {
-    uint32_t slot = SHYPER_BLK_REQ_SLOT(req->id);
-    uint64_t count = req->len / SECTOR;
-    bool write = req->op == SHYPER_BLK_WRITE;
+    return s->buffer + (size_t)SHYPER_BLK_REQ_SLOT(req->id) * SHYPER_MEDIATED_SLOT_SIZE;
+}
 
-    if (slot >= s->nr_slots || !req->len || req->len % SECTOR ||
-        req->len > SHYPER_MEDIATED_SLOT_SIZE || req->sector > d->sectors ||
-        count > d->sectors - req->sector) {
-        fprintf(stderr,
-                "%s: mediated disk %u: refused a %s of %u bytes at sector %" PRIu64
-                " in slot %u: outside the disk or the buffer\n",
-                prefix, disk, write ? "write" : "read", req->len, req->sector, slot);
-        return SHYPER_BLK_IOERR;
+/* Whether a READ or WRITE lies inside its disk and the buffer. */
+static bool rw_inside(const struct mediated_server *s, const struct mediated_disk *d,
+                      const struct shyper_blk_req *req)
+{
+    return SHYPER_BLK_REQ_SLOT(req->id) < s->nr_slots && req->len && !(req->len % SECTOR) &&
+           req->len <= SHYPER_MEDIATED_SLOT_SIZE && req->sector <= d->sectors &&
+           req->len / SECTOR <= d->sectors - req->sector;
+}
+
+/* The result of req, queued: the caller fills it in. */
+static struct shyper_blk_done *queue_result(struct mediated_server *s,
+                                            const struct shyper_blk_req *req, uint32_t status)
+{
+    struct shyper_blk_done *done = &s->done[s->nr_done++];
+
+    *done = (struct shyper_blk_done){.id = req->id, .status = status};
+    if (status == SHYPER_BLK_OK && req->op == SHYPER_BLK_READ)
+        done->bytes = req->len;
+    s->served++;
+    s->failed += status != SHYPER_BLK_OK;
+    return done;
+}
+
+/* Reads or writes reqs[0..n), adjacent on disk in this order, with one transfer; when it
+ * fails, each request alone, so that only those whose I/O fails get IOERR (printed). */
+static void transfer_run(struct mediated_server *s, const struct mediated_disk *d,
+                         const struct shyper_blk_req *reqs, unsigned n)
+{
+    struct iovec iov[SHYPER_MEDIATED_MAX_SLOTS];
+    bool write = reqs[0].op == SHYPER_BLK_WRITE;
+    bool ok;
+
+    for (unsigned i = 0; i < n; i++)
+        iov[i] = (struct iovec){.iov_base = slot_data(s, &reqs[i]), .iov_len = reqs[i].len};
+    ok = n > 1 && transfer(d->fd, write, iov, (int)n, (off_t)(reqs[0].sector * SECTOR));
+    for (unsigned i = 0; i < n; i++) {
+        const struct shyper_blk_req *req = &reqs[i];
+        struct iovec one = {.iov_base = slot_data(s, req), .iov_len = req->len};
+
+        if (!ok && !transfer(d->fd, write, &one, 1, (off_t)(req->sector * SECTOR))) {
+            fprintf(stderr, "%s: mediated disk %u: %s of %u sectors at %" PRIu64 ": %s\n", prefix,
+                    req->disk, write ? "write" : "read", req->len / SECTOR, req->sector,
+                    strerror(errno));
+            queue_result(s, req, SHYPER_BLK_IOERR);
+        } else {
+            queue_result(s, req, SHYPER_BLK_OK);
+        }
     }
-    if (!transfer(d->fd, write, s->buffer + (size_t)slot * SHYPER_MEDIATED_SLOT_SIZE, req->len,
-                  (off_t)(req->sector * SECTOR))) {
-        fprintf(stderr, "%s: mediated disk %u: %s of %" PRIu64 " sectors at %" PRIu64 ": %s\n",
-                prefix, disk, write ? "write" : "read", count, req->sector, strerror(errno));
-        return SHYPER_BLK_IOERR;
+}
+
+/* Where the disk's next data at or after offset starts: its end past its last data;
+ * offset itself when the disk cannot tell (a block device, a file system without holes)
+ * or offset lies past its end (a disk that shrank: reading there fails). */
+static off_t next_data(const struct mediated_disk *d, off_t offset)
+{
+    off_t data = lseek(d->fd, offset, SEEK_DATA);
+
+    if (data >= offset)
+        return data;
+    if (errno != ENXIO) /* ENXIO: no data after offset, or offset past the end */
+        return offset;
+    data = lseek(d->fd, 0, SEEK_END);
+    return data > offset ? data : offset;
+}
+
+/* Serves the READs reqs[0..n), adjacent on disk in this order: those that lie in a hole of
+ * the disk are answered SHYPER_BLK_DONE_ZEROS without I/O (when the hypervisor takes it),
+ * each run of the others is read with one preadv. */
+static void read_run(struct mediated_server *s, const struct mediated_disk *d,
+                     const struct shyper_blk_req *reqs, unsigned n)
+{
+    off_t data = -1; /* no data in [the first request not served, data) */
+    unsigned first = 0;
+
+    for (unsigned i = 0; s->zeros && i < n; i++) {
+        off_t start = (off_t)(reqs[i].sector * SECTOR), end = start + reqs[i].len;
+
+        if (data < start)
+            data = next_data(d, start);
+        if (data < end)
+            continue; /* data to read: joins the run of reads */
+        if (i > first)
+            transfer_run(s, d, reqs + first, i - first);
+        queue_result(s, &reqs[i], SHYPER_BLK_OK)->status |= SHYPER_BLK_DONE_ZEROS;
+        first = i + 1;
     }
-    return SHYPER_BLK_OK;
+    if (first < n)
+        transfer_run(s, d, reqs + first, n - first);
+}
+
+/* How many of reqs[0..n) from the first on are READs (or WRITEs) of one served disk that
+ * lie inside it and follow each other on it: one I/O serves them.  0 when the first is
+ * not such a request. */
+static unsigned run_length(const struct mediated_server *s, const struct shyper_blk_req *reqs,
+                           unsigned n)
+{
+    const struct shyper_blk_req *first = &reqs[0];
+    const struct mediated_disk *d = first->disk < s->nr_disks ? &s->disks[first->disk] : NULL;
+    unsigned k = 0;
+    uint64_t next = first->sector;
+
+    if (!d || d->fd < 0 || (first->op != SHYPER_BLK_READ && first->op != SHYPER_BLK_WRITE))
+        return 0;
+    while (k < n && reqs[k].disk == first->disk && reqs[k].op == first->op &&
+           reqs[k].sector == next && rw_inside(s, d, &reqs[k])) {
+        next += reqs[k].len / SECTOR;
+        k++;
+    }
+    return k;
 }
 
 static uint32_t flush(const struct mediated_disk *d, unsigned disk)
@@ -162,31 +261,43 @@ static uint32_t flush(const struct mediated_disk *d, unsigned disk)
     return SHYPER_BLK_IOERR;
 }
 
-void mediated_serve(struct mediated_server *s, const struct shyper_blk_req *req)
+/* The status of a request that no run serves. */
+static uint32_t serve_alone(const struct mediated_server *s, const struct shyper_blk_req *req)
 {
     const struct mediated_disk *d = req->disk < s->nr_disks ? &s->disks[req->disk] : NULL;
-    struct shyper_blk_done *done;
 
-    if (s->nr_done == SHYPER_MEDIATED_MAX_SLOTS)
-        return; /* the caller returns the results first (more cannot be in flight) */
-    done = &s->done[s->nr_done++];
-    *done = (struct shyper_blk_done){.id = req->id, .status = SHYPER_BLK_IOERR};
-    if (d && d->fd >= 0) {
-        switch (req->op) {
-        case SHYPER_BLK_READ:
-        case SHYPER_BLK_WRITE:
-            done->status = read_write(s, d, req, req->disk);
-            break;
-        case SHYPER_BLK_FLUSH:
-            done->status = flush(d, req->disk);
-            break;
-        default:
-            done->status = SHYPER_BLK_UNSUPP;
-            break;
-        }
+    if (!d || d->fd < 0)
+        return SHYPER_BLK_IOERR;
+    switch (req->op) {
+    case SHYPER_BLK_READ:
+    case SHYPER_BLK_WRITE:
+        fprintf(stderr,
+                "%s: mediated disk %u: refused a %s of %u bytes at sector %" PRIu64
+                " in slot %u: outside the disk or the buffer\n",
+                prefix, req->disk, req->op == SHYPER_BLK_WRITE ? "write" : "read", req->len,
+                req->sector, SHYPER_BLK_REQ_SLOT(req->id));
+        return SHYPER_BLK_IOERR;
+    case SHYPER_BLK_FLUSH:
+        return flush(d, req->disk);
+    default:
+        return SHYPER_BLK_UNSUPP;
     }
-    if (done->status == SHYPER_BLK_OK && req->op == SHYPER_BLK_READ)
-        done->bytes = req->len;
-    s->served++;
-    s->failed += done->status != SHYPER_BLK_OK;
+}
+
+void mediated_serve(struct mediated_server *s, const struct shyper_blk_req *reqs, unsigned n)
+{
+    n = n < SHYPER_MEDIATED_MAX_SLOTS - s->nr_done ? n : SHYPER_MEDIATED_MAX_SLOTS - s->nr_done;
+    for (unsigned i = 0; i < n;) {
+        unsigned k = run_length(s, reqs + i, n - i);
+
+        if (!k) {
+            queue_result(s, &reqs[i], serve_alone(s, &reqs[i]));
+            k = 1;
+        } else if (reqs[i].op == SHYPER_BLK_READ) {
+            read_run(s, &s->disks[reqs[i].disk], reqs + i, k);
+        } else {
+            transfer_run(s, &s->disks[reqs[i].disk], reqs + i, k);
+        }
+        i += k;
+    }
 }

@@ -2,7 +2,8 @@
 /* The mediated-disk service of `shyper system daemon` (cli/mediated_daemon.c) against real
  * files on the build host: which disks it serves, READ/WRITE/FLUSH between a disk and its
  * request's slot of a buffer, and IOERR/UNSUPP for every request that must not touch a
- * disk (outside the disk or the buffer, an unserved disk, a disk that shrank). */
+ * disk (outside the disk or the buffer, an unserved disk, a disk that shrank); batches of
+ * adjacent requests, and READs of holes answered as zeros without touching the slot. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,10 @@ static uint64_t id_of(uint32_t slot)
     return ++seq << 8 | slot;
 }
 
-/* Serves one request and returns its result. */
-static struct shyper_blk_done serve(uint32_t disk, uint32_t slot, uint32_t op, uint64_t sector,
-                                    uint32_t len)
+static struct shyper_blk_req request(uint32_t disk, uint32_t slot, uint32_t op, uint64_t sector,
+                                     uint32_t len)
 {
-    struct shyper_blk_req req = {
+    return (struct shyper_blk_req){
         .type = SHYPER_MSG_BLK_REQ,
         .disk = disk,
         .id = id_of(slot),
@@ -72,13 +72,26 @@ static struct shyper_blk_done serve(uint32_t disk, uint32_t slot, uint32_t op, u
         .op = op,
         .len = len,
     };
-    unsigned before = server.nr_done;
+}
 
-    mediated_serve(&server, &req);
-    EXPECT_EQ(server.nr_done, before + 1);
-    EXPECT_EQ(server.done[before].id, req.id);
+/* Serves reqs[0..n) as one batch; their results are server.done[0..n). */
+static void serve_batch(const struct shyper_blk_req *reqs, unsigned n)
+{
     server.nr_done = 0;
-    return server.done[before];
+    mediated_serve(&server, reqs, n);
+    EXPECT_EQ(server.nr_done, n);
+    for (unsigned i = 0; i < n; i++)
+        EXPECT_EQ(server.done[i].id, reqs[i].id);
+}
+
+/* Serves one request and returns its result. */
+static struct shyper_blk_done serve(uint32_t disk, uint32_t slot, uint32_t op, uint64_t sector,
+                                    uint32_t len)
+{
+    struct shyper_blk_req req = request(disk, slot, op, sector, len);
+
+    serve_batch(&req, 1);
+    return server.done[0];
 }
 
 static void file_bytes(uint64_t offset, void *out, size_t len)
@@ -161,5 +174,121 @@ TEST(cli_mediated_disk_shrank)
     struct shyper_blk_done d = serve(0, 0, SHYPER_BLK_READ, 16, SECTOR); /* now past the end */
     EXPECT_EQ(d.status, SHYPER_BLK_IOERR);
     EXPECT_EQ(d.bytes, 0);
+    teardown();
+}
+
+/* Disk 0 with data in its second 4 KiB block only (sectors 8..15), the rest holes. */
+static void sparse_setup(uint8_t data[8 * SECTOR])
+{
+    setup();
+    server.zeros = true;
+    for (size_t i = 0; i < 8 * SECTOR; i++)
+        data[i] = (uint8_t)(i * 5 + 1);
+    int fd = open(cfg.paths[0], O_WRONLY);
+    EXPECT_TRUE(fd >= 0 && pwrite(fd, data, 8 * SECTOR, 8 * SECTOR) == 8 * SECTOR);
+    close(fd);
+    memset(buffer, 0xab, (size_t)NR_SLOTS * SLOT_SIZE);
+}
+
+static bool untouched(uint32_t slot, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (buffer[slot * SLOT_SIZE + i] != 0xab)
+            return false;
+    return true;
+}
+
+TEST(cli_mediated_read_holes)
+{
+    uint8_t data[8 * SECTOR];
+    const struct shyper_blk_done *d = server.done;
+
+    sparse_setup(data);
+    /* Adjacent READs in one batch: a hole, data, a hole up to the end of the disk. */
+    struct shyper_blk_req reqs[] = {
+        request(0, 0, SHYPER_BLK_READ, 0, 8 * SECTOR),
+        request(0, 1, SHYPER_BLK_READ, 8, 8 * SECTOR),
+        request(0, 2, SHYPER_BLK_READ, 16, (SECTORS - 16) * SECTOR),
+    };
+    serve_batch(reqs, 3);
+    EXPECT_EQ(d[0].status, SHYPER_BLK_OK | SHYPER_BLK_DONE_ZEROS);
+    EXPECT_EQ(d[0].bytes, 8 * SECTOR);
+    EXPECT_TRUE(untouched(0, 8 * SECTOR));
+    EXPECT_EQ(d[1].status, SHYPER_BLK_OK);
+    EXPECT_EQ(d[1].bytes, 8 * SECTOR);
+    EXPECT_TRUE(memcmp(buffer + SLOT_SIZE, data, sizeof(data)) == 0);
+    EXPECT_EQ(d[2].status, SHYPER_BLK_OK | SHYPER_BLK_DONE_ZEROS);
+    EXPECT_TRUE(untouched(2, (SECTORS - 16) * SECTOR));
+
+    /* Part hole, part data: read, the hole as zeros. */
+    EXPECT_EQ(serve(0, 0, SHYPER_BLK_READ, 4, 8 * SECTOR).status, SHYPER_BLK_OK);
+    EXPECT_EQ(buffer[0], 0);
+    EXPECT_TRUE(memcmp(buffer + 4 * SECTOR, data, 4 * SECTOR) == 0);
+
+    /* A hypervisor without SHYPER_BLK_DONE_ZEROS: holes are read. */
+    server.zeros = false;
+    EXPECT_EQ(serve(0, 2, SHYPER_BLK_READ, 16, SECTOR).status, SHYPER_BLK_OK);
+    EXPECT_EQ(buffer[2 * SLOT_SIZE], 0);
+    EXPECT_EQ(server.failed, 0);
+    teardown();
+}
+
+TEST(cli_mediated_batches)
+{
+    uint8_t data[8 * SECTOR], back[8 * SECTOR];
+    const struct shyper_blk_done *d = server.done;
+
+    sparse_setup(data);
+    /* Two adjacent WRITEs, a refused one, a FLUSH, a READ of what the first two wrote. */
+    memset(buffer, 0x11, 4 * SECTOR);
+    memset(buffer + SLOT_SIZE, 0x22, 4 * SECTOR);
+    struct shyper_blk_req reqs[] = {
+        request(0, 0, SHYPER_BLK_WRITE, 24, 4 * SECTOR),
+        request(0, 1, SHYPER_BLK_WRITE, 28, 4 * SECTOR),
+        request(0, 1, SHYPER_BLK_WRITE, SECTORS, SECTOR),
+        request(0, 1, SHYPER_BLK_FLUSH, 0, 0),
+        request(0, 2, SHYPER_BLK_READ, 24, 8 * SECTOR),
+    };
+    serve_batch(reqs, 5);
+    EXPECT_EQ(d[0].status, SHYPER_BLK_OK);
+    EXPECT_EQ(d[1].status, SHYPER_BLK_OK);
+    EXPECT_EQ(d[2].status, SHYPER_BLK_IOERR);
+    EXPECT_EQ(d[3].status, SHYPER_BLK_OK);
+    EXPECT_EQ(d[4].status, SHYPER_BLK_OK);
+    file_bytes(24 * SECTOR, back, sizeof(back));
+    EXPECT_TRUE(back[0] == 0x11 && back[4 * SECTOR - 1] == 0x11 && back[4 * SECTOR] == 0x22 &&
+                back[8 * SECTOR - 1] == 0x22);
+    EXPECT_TRUE(memcmp(buffer + 2 * SLOT_SIZE, back, sizeof(back)) == 0);
+
+    /* Adjacent on disk but for different disks or out of order: served one by one. */
+    struct shyper_blk_req apart[] = {
+        request(0, 0, SHYPER_BLK_READ, 12, 4 * SECTOR),
+        request(1, 1, SHYPER_BLK_READ, 16, 4 * SECTOR),
+        request(0, 2, SHYPER_BLK_READ, 8, 4 * SECTOR),
+    };
+    serve_batch(apart, 3);
+    EXPECT_EQ(d[0].status, SHYPER_BLK_OK);
+    EXPECT_EQ(d[1].status, SHYPER_BLK_IOERR);
+    EXPECT_EQ(d[2].status, SHYPER_BLK_OK);
+    EXPECT_TRUE(memcmp(buffer, data + 4 * SECTOR, 4 * SECTOR) == 0);
+    EXPECT_TRUE(memcmp(buffer + 2 * SLOT_SIZE, data, 4 * SECTOR) == 0);
+
+    /* No more results than the queue holds. */
+    server.nr_done = SHYPER_MEDIATED_MAX_SLOTS - 1;
+    mediated_serve(&server, apart, 3);
+    EXPECT_EQ(server.nr_done, SHYPER_MEDIATED_MAX_SLOTS);
+    server.nr_done = 0;
+    teardown();
+}
+
+TEST(cli_mediated_shrank_not_zeros)
+{
+    uint8_t data[8 * SECTOR];
+
+    sparse_setup(data);
+    EXPECT_EQ(truncate(cfg.paths[0], 16 * SECTOR), 0);
+    struct shyper_blk_done d = serve(0, 0, SHYPER_BLK_READ, 16, SECTOR); /* past the end */
+    EXPECT_EQ(d.status, SHYPER_BLK_IOERR);
+    EXPECT_EQ(serve(0, 0, SHYPER_BLK_READ, 12, 8 * SECTOR).status, SHYPER_BLK_IOERR);
     teardown();
 }
