@@ -26,7 +26,7 @@
 #define SHYPER_MED_SLOT_ORDER get_order(SHYPER_MEDIATED_SLOT_SIZE)
 
 static_assert(SHYPER_MED_SLOTS <= SHYPER_MEDIATED_MAX_SLOTS);
-/* A slot is a whole power-of-two number of pages (one alloc_pages() each). */
+/* A slot is a whole power-of-two number of pages (one compound page each). */
 static_assert(SHYPER_MEDIATED_SLOT_SIZE >= PAGE_SIZE &&
               !(SHYPER_MEDIATED_SLOT_SIZE & (SHYPER_MEDIATED_SLOT_SIZE - 1)));
 
@@ -35,28 +35,26 @@ void shyper_mediated_init(struct shyper_dev *sd)
     mutex_init(&sd->med_lock);
 }
 
-#define SHYPER_MED_SLOT_PAGES (SHYPER_MEDIATED_SLOT_SIZE / PAGE_SIZE)
-
 static void free_slots(struct shyper_dev *sd)
 {
     for (u32 i = 0; i < sd->med_nr_slots; i++)
-        for (u32 p = 0; p < SHYPER_MED_SLOT_PAGES; p++)
-            __free_page(sd->med_slots[i] + p);
+        __free_pages(sd->med_slots[i], SHYPER_MED_SLOT_ORDER);
     sd->med_nr_slots = 0;
 }
 
 /* Each slot is physically contiguous (the hypervisor copies to and from it as one range)
- * and split into ordinary pages, which the daemon maps one by one and may use for
- * O_DIRECT I/O. */
+ * and one compound page, a large folio, whose pages the daemon maps one by one.  Being
+ * large lets the daemon's O_DIRECT I/O pin them on gup's fast path (an order-0 page that
+ * belongs to no file is sent to the slow path, a page table walk each, for fear of
+ * secretmem) and hand them to the block layer as one segment per slot. */
 static int alloc_slots(struct shyper_dev *sd)
 {
     for (u32 i = 0; i < SHYPER_MED_SLOTS; i++) {
-        sd->med_slots[i] = alloc_pages(GFP_KERNEL | __GFP_ZERO, SHYPER_MED_SLOT_ORDER);
+        sd->med_slots[i] = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP, SHYPER_MED_SLOT_ORDER);
         if (!sd->med_slots[i]) {
             free_slots(sd);
             return -ENOMEM;
         }
-        split_page(sd->med_slots[i], SHYPER_MED_SLOT_ORDER);
         sd->med_nr_slots = i + 1;
     }
     return 0;
