@@ -359,6 +359,27 @@ static void check_read_write(void)
     next_request(&req);
     r = complete1(req.id, SHYPER_BLK_OK, 1024);
     CHECK(r.value == 1 && used(0) == 1 && disks[0].status[1] == S_IOERR, "med-short-read-ioerr");
+
+    /* A READ of a hole: the slot is not looked at, the guest's buffer is cleared. */
+    add(0, 1, T_IN, 5, 2048);
+    kick(0);
+    next_request(&req);
+    memset(slots[SHYPER_BLK_REQ_SLOT(req.id)], 0x5a, 2048);
+    memset(disks[0].data[1], 0xa5, 4096);
+    r = complete1(req.id, SHYPER_BLK_OK | SHYPER_BLK_DONE_ZEROS, 2048);
+    bool cleared = true;
+    for (u32 i = 0; i < 4096; i++)
+        cleared &= disks[0].data[1][i] == (i < 2048 ? 0 : 0xa5);
+    CHECK(r.value == 1 && used(0) == 1 && last_used_len(0) == 2049 && disks[0].status[1] == S_OK &&
+              cleared,
+          "med-read-zeros-cleared");
+    add(0, 0, T_OUT, 3, 1024);
+    kick(0);
+    next_request(&req);
+    r = complete1(req.id, SHYPER_BLK_OK | SHYPER_BLK_DONE_ZEROS, 0);
+    CHECK(r.value == 1 && used(0) == 1 && disks[0].status[0] == S_IOERR, "med-write-zeros-ioerr");
+    CHECK_EQ(complete1(req.id + 1, SHYPER_BLK_IOERR | SHYPER_BLK_DONE_ZEROS, 0).error,
+             SBI_ERR_INVALID_PARAM, "med-failed-zeros-refused");
     CHECK_EQ(complete1(req.id + 1, 9, 0).error, SBI_ERR_INVALID_PARAM, "med-bad-status-refused");
 
     add(0, 2, T_FLUSH, 0, 0);
