@@ -213,7 +213,7 @@ static off_t next_data(const struct mediated_disk *d, off_t offset)
 static void read_run(struct mediated_server *s, const struct mediated_disk *d,
                      const struct shyper_blk_req *reqs, unsigned n)
 {
-    off_t data = -1; /* no data in [the first request not served, data) */
+    off_t data = -1; /* the next data from the offset of the last lseek on: none before */
     unsigned first = 0;
 
     for (unsigned i = 0; s->zeros && i < n; i++) {
