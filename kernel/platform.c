@@ -1,12 +1,43 @@
-/* Host device-tree parsing (see platform.h). */
+/* Host device-tree parsing (see platform.h).  One walk of the tree checks it as a whole and
+ * finds the nodes the machine is described by; their properties are then read with
+ * fdt_read.h's reader, which unlike libfdt's costs little per byte of the tree. */
+#include <kernel/fdt_read.h>
 #include <kernel/log.h>
 #include <kernel/platform.h>
 #include <libfdt.h>
 #include <string.h>
 
 #define PLIC_S_EXT_IRQ 9 /* interrupts-extended cell that names a hart's S-level context */
+#define PLIC_CTX_CELLS 2 /* interrupts-extended cells per context: phandle, interrupt */
+#define CELL_BYTES     4
+#define FDT_DEPTH_MAX  32 /* deeper trees are refused (firmware's are 4 or 5 deep) */
 
 struct platform platform;
+
+/* A node the walk found (< 0: none) and the cells its reg is read with: those of its parent,
+ * or for /reserved-memory its own, which its children's use (< 0: invalid, or no parent). */
+struct found {
+    int node;
+    int ac, sc;
+};
+
+/* What the walk reads of a node's properties. */
+struct node_props {
+    int offset;
+    const char *name;
+    const char *compatible, *device_type;
+    int compatible_len, device_type_len;
+    const fdt32_t *address_cells, *size_cells;
+    int address_cells_len, size_cells_len;
+};
+
+struct walk {
+    /* #address-cells and #size-cells each open node gives its children, by depth (the root
+     * is at 1; 0 stands for the root's missing parent) */
+    int ac[FDT_DEPTH_MAX + 1], sc[FDT_DEPTH_MAX + 1];
+    /* the first node (in the tree's order) of each kind, as libfdt's lookups find them */
+    struct found uart, memory, plic0, sifive_plic, cpus, reserved;
+};
 
 static u64 read_cells(const fdt32_t *cells, int n)
 {
@@ -17,18 +48,16 @@ static u64 read_cells(const fdt32_t *cells, int n)
     return v;
 }
 
-/* First reg entry of a node, with the parent's #address-cells / #size-cells. */
-static int node_reg(const void *fdt, int node, paddr_t *base, u64 *size)
+/* First reg entry of a found node. */
+static int found_reg(const void *fdt, const struct found *f, paddr_t *base, u64 *size)
 {
-    int parent = fdt_parent_offset(fdt, node);
-    int ac = fdt_address_cells(fdt, parent), sc = fdt_size_cells(fdt, parent);
     int len;
-    const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+    const fdt32_t *reg = f->node >= 0 ? fdt_read_getprop(fdt, f->node, "reg", &len) : NULL;
 
-    if (!reg || ac < 1 || sc < 0 || len < (ac + sc) * 4)
+    if (!reg || f->ac < 1 || f->sc < 0 || len < (f->ac + f->sc) * CELL_BYTES)
         return -1;
-    *base = read_cells(reg, ac);
-    *size = sc ? read_cells(reg + ac, sc) : 0;
+    *base = read_cells(reg, f->ac);
+    *size = f->sc ? read_cells(reg + f->ac, f->sc) : 0;
     return 0;
 }
 
@@ -42,22 +71,22 @@ static bool isa_has_extension(const char *isa, const char *ext)
     return false;
 }
 
-static int parse_cpus(const void *fdt)
+static int parse_cpus(const void *fdt, const struct found *cpus)
 {
-    int cpus = fdt_path_offset(fdt, "/cpus");
     int node;
 
-    if (cpus < 0)
+    if (cpus->node < 0)
         return -PLATFORM_ECPUS;
-    const fdt32_t *tb = fdt_getprop(fdt, cpus, "timebase-frequency", NULL);
+    const fdt32_t *tb = fdt_read_getprop(fdt, cpus->node, "timebase-frequency", NULL);
     if (!tb)
         return -PLATFORM_ECPUS;
     platform.timebase_freq = fdt32_to_cpu(*tb);
 
-    fdt_for_each_subnode (node, fdt, cpus) {
-        const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-        const char *status = fdt_getprop(fdt, node, "status", NULL);
-        const fdt32_t *reg = fdt_getprop(fdt, node, "reg", NULL);
+    fdt_read_for_each_subnode(node, fdt, cpus->node)
+    {
+        const char *type = fdt_read_getprop(fdt, node, "device_type", NULL);
+        const char *status = fdt_read_getprop(fdt, node, "status", NULL);
+        const fdt32_t *reg = fdt_read_getprop(fdt, node, "reg", NULL);
         if (!type || strcmp(type, "cpu") || !reg)
             continue;
         if (status && strcmp(status, "okay"))
@@ -70,8 +99,8 @@ static int parse_cpus(const void *fdt)
         platform.hart_mask |= BIT(hart);
         platform.nr_harts++;
         if (hart == platform.boot_hart) {
-            const char *isa = fdt_getprop(fdt, node, "riscv,isa", NULL);
-            const fdt32_t *cboz = fdt_getprop(fdt, node, "riscv,cboz-block-size", NULL);
+            const char *isa = fdt_read_getprop(fdt, node, "riscv,isa", NULL);
+            const fdt32_t *cboz = fdt_read_getprop(fdt, node, "riscv,cboz-block-size", NULL);
             if (isa)
                 snprintf(platform.isa, sizeof(platform.isa), "%s", isa);
             if (cboz && isa && isa_has_extension(isa, "zicboz"))
@@ -82,111 +111,219 @@ static int parse_cpus(const void *fdt)
     return platform.nr_harts ? 0 : -PLATFORM_ECPUS;
 }
 
-static int parse_memory(const void *fdt)
+static int parse_memory(const void *fdt, const struct walk *w)
 {
-    int node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof("memory"));
+    int child;
 
-    if (node < 0 || node_reg(fdt, node, &platform.ram_base, &platform.ram_size))
+    if (found_reg(fdt, &w->memory, &platform.ram_base, &platform.ram_size))
         return -PLATFORM_EMEMORY;
-
-    int resv = fdt_path_offset(fdt, "/reserved-memory");
-    if (resv >= 0) {
-        int child;
-        fdt_for_each_subnode (child, fdt, resv) {
-            struct platform_region r;
-            if (platform.nr_reserved < PLATFORM_MAX_RESERVED &&
-                !node_reg(fdt, child, &r.base, &r.size))
-                platform.reserved[platform.nr_reserved++] = r;
-        }
+    if (w->reserved.node < 0)
+        return 0;
+    fdt_read_for_each_subnode(child, fdt, w->reserved.node)
+    {
+        struct found f = {child, w->reserved.ac, w->reserved.sc};
+        struct platform_region r;
+        if (platform.nr_reserved < PLATFORM_MAX_RESERVED && !found_reg(fdt, &f, &r.base, &r.size))
+            platform.reserved[platform.nr_reserved++] = r;
     }
     return 0;
 }
 
-/* The hart whose cpu node contains the interrupt controller with this phandle, or -1. */
-static int hart_of_intc(const void *fdt, u32 phandle)
+/* fdt_get_phandle(): "phandle" if it is one cell, else "linux,phandle" if it is, else 0. */
+static u32 node_phandle(const void *fdt, int node)
 {
-    int intc = fdt_node_offset_by_phandle(fdt, phandle);
-    int cpu = intc >= 0 ? fdt_parent_offset(fdt, intc) : -1;
-    const fdt32_t *reg = cpu >= 0 ? fdt_getprop(fdt, cpu, "reg", NULL) : NULL;
+    const fdt32_t *phandle = NULL, *linux_phandle = NULL;
+    int offset, next;
+    u32 tag;
 
-    return reg ? (int)fdt32_to_cpu(*reg) : -1;
+    fdt_read_tag(fdt, node, &offset); /* a node the walk read */
+    for (; (tag = fdt_read_tag(fdt, offset, &next)) == FDT_PROP || tag == FDT_NOP; offset = next) {
+        const char *name;
+        int len;
+        const fdt32_t *value = tag == FDT_PROP ? fdt_read_prop(fdt, offset, &name, &len) : NULL;
+        if (value && len == CELL_BYTES && !strcmp(name, "phandle"))
+            phandle = value;
+        else if (value && len == CELL_BYTES && !strcmp(name, "linux,phandle"))
+            linux_phandle = value;
+    }
+    phandle = phandle ? phandle : linux_phandle;
+    return phandle ? fdt32_to_cpu(*phandle) : 0;
 }
 
-static int parse_plic(const void *fdt)
+/* The hart whose cpu node contains the interrupt controller with this phandle (the first
+ * node that has it, as fdt_node_offset_by_phandle() finds it), or -1.  The walk checked that
+ * the tree is at most FDT_DEPTH_MAX deep. */
+static int hart_of_intc(const void *fdt, u32 phandle)
 {
-    static const char *const compatibles[] = {"riscv,plic0", "sifive,plic-1.0.0"};
-    int node = -1, len;
+    int node_at[FDT_DEPTH_MAX + 1], depth = 0;
 
-    for (u32 i = 0; i < ARRAY_SIZE(compatibles) && node < 0; i++)
-        node = fdt_node_offset_by_compatible(fdt, -1, compatibles[i]);
-    if (node < 0 || node_reg(fdt, node, &platform.plic_base, &platform.plic_size))
+    if (phandle == 0 || phandle == (u32)-1)
+        return -1;
+    for (int offset = 0, next;; offset = next) {
+        switch (fdt_read_tag(fdt, offset, &next)) {
+        case FDT_BEGIN_NODE:
+            node_at[++depth] = offset;
+            if (node_phandle(fdt, offset) == phandle) {
+                const fdt32_t *reg =
+                    depth > 1 ? fdt_read_getprop(fdt, node_at[depth - 1], "reg", NULL) : NULL;
+                return reg ? (int)fdt32_to_cpu(*reg) : -1;
+            }
+            break;
+        case FDT_END_NODE:
+            depth--;
+            break;
+        case FDT_END:
+            return -1;
+        default:
+            break;
+        }
+    }
+}
+
+static int parse_plic(const void *fdt, const struct walk *w)
+{
+    const struct found *plic = w->plic0.node >= 0 ? &w->plic0 : &w->sifive_plic;
+    int len, hart = -1;
+    u32 phandle = 0;
+
+    if (found_reg(fdt, plic, &platform.plic_base, &platform.plic_size))
         return -PLATFORM_EPLIC;
-    const fdt32_t *ndev = fdt_getprop(fdt, node, "riscv,ndev", NULL);
+    const fdt32_t *ndev = fdt_read_getprop(fdt, plic->node, "riscv,ndev", NULL);
     platform.plic_ndev = ndev ? fdt32_to_cpu(*ndev) : 0;
 
     for (int h = 0; h < MAX_HARTS; h++)
         platform.plic_s_context[h] = -1;
-    const fdt32_t *ie = fdt_getprop(fdt, node, "interrupts-extended", &len);
-    for (int ctx = 0; ie && ctx < len / 8; ctx++) {
-        int hart = hart_of_intc(fdt, fdt32_to_cpu(ie[2 * ctx]));
-        if (fdt32_to_cpu(ie[2 * ctx + 1]) == PLIC_S_EXT_IRQ && hart >= 0 && hart < MAX_HARTS)
+    const fdt32_t *ie = fdt_read_getprop(fdt, plic->node, "interrupts-extended", &len);
+    for (int ctx = 0; ie && ctx < len / (PLIC_CTX_CELLS * CELL_BYTES); ctx++) {
+        const fdt32_t *cells = &ie[PLIC_CTX_CELLS * ctx];
+        if (fdt32_to_cpu(cells[1]) != PLIC_S_EXT_IRQ)
+            continue;
+        if (fdt32_to_cpu(cells[0]) != phandle) { /* harts' contexts come in pairs */
+            phandle = fdt32_to_cpu(cells[0]);
+            hart = hart_of_intc(fdt, phandle);
+        }
+        if (hart >= 0 && hart < MAX_HARTS)
             platform.plic_s_context[hart] = ctx;
     }
     return 0;
 }
 
-static void parse_uart(const void *fdt)
+static void parse_uart(const void *fdt, const struct found *uart)
 {
-    int node = fdt_node_offset_by_compatible(fdt, -1, "ns16550a");
-
-    if (node < 0 || node_reg(fdt, node, &platform.uart_base, &platform.uart_size)) {
+    if (found_reg(fdt, uart, &platform.uart_base, &platform.uart_size)) {
         platform.uart_base = 0;
         return;
     }
-    const fdt32_t *shift = fdt_getprop(fdt, node, "reg-shift", NULL);
-    const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", NULL);
+    const fdt32_t *shift = fdt_read_getprop(fdt, uart->node, "reg-shift", NULL);
+    const fdt32_t *irq = fdt_read_getprop(fdt, uart->node, "interrupts", NULL);
     platform.uart_reg_shift = shift ? fdt32_to_cpu(*shift) : 0;
     platform.uart_irq = irq ? fdt32_to_cpu(*irq) : 0;
 }
 
-/* Whether a property between offsets from and to (tags of one node) is called name. */
+static void note_prop(struct node_props *n, const char *name, const void *value, int len)
+{
+    if (!strcmp(name, "compatible")) {
+        n->compatible = value;
+        n->compatible_len = len;
+    } else if (!strcmp(name, "device_type")) {
+        n->device_type = value;
+        n->device_type_len = len;
+    } else if (!strcmp(name, "#address-cells")) {
+        n->address_cells = value;
+        n->address_cells_len = len;
+    } else if (!strcmp(name, "#size-cells")) {
+        n->size_cells = value;
+        n->size_cells_len = len;
+    }
+}
+
+static bool compatible_with(const struct node_props *n, const char *s)
+{
+    return n->compatible && fdt_stringlist_contains(n->compatible, n->compatible_len, s);
+}
+
+static void find(struct found *f, const struct node_props *n, int ac, int sc)
+{
+    if (f->node < 0)
+        *f = (struct found){n->offset, ac, sc};
+}
+
+/* Node n, at depth, has all its properties read. */
+static void node_read(struct walk *w, int depth, const struct node_props *n)
+{
+    int ac = w->ac[depth - 1], sc = w->sc[depth - 1]; /* its parent's */
+
+    w->ac[depth] = fdt_read_address_cells(n->address_cells, n->address_cells_len);
+    w->sc[depth] = fdt_read_size_cells(n->size_cells, n->size_cells_len);
+    if (compatible_with(n, "ns16550a"))
+        find(&w->uart, n, ac, sc);
+    if (n->device_type_len == sizeof("memory") &&
+        !memcmp(n->device_type, "memory", sizeof("memory")))
+        find(&w->memory, n, ac, sc);
+    if (compatible_with(n, "riscv,plic0"))
+        find(&w->plic0, n, ac, sc);
+    if (compatible_with(n, "sifive,plic-1.0.0"))
+        find(&w->sifive_plic, n, ac, sc);
+    if (depth == 2 && fdt_read_name_is(n->name, "cpus"))
+        find(&w->cpus, n, ac, sc);
+    if (depth == 2 && fdt_read_name_is(n->name, "reserved-memory"))
+        find(&w->reserved, n, w->ac[depth], w->sc[depth]);
+}
+
+/* Whether a property between offsets from and to (properties and NOPs of one node, which
+ * walk_tree() read) is called name.  Their tags and names are known to be sound: read raw. */
 static bool prop_named_before(const void *fdt, int from, int to, const char *name)
 {
-    for (int offset = from, next; offset < to; offset = next) {
-        const char *other;
-        int len;
-        if (fdt_next_tag(fdt, offset, &next) == FDT_PROP &&
-            fdt_getprop_by_offset(fdt, offset, &other, &len) && !strcmp(other, name))
+    const char *st = (const char *)fdt + fdt_off_dt_struct(fdt);
+    const char *strings = (const char *)fdt + fdt_off_dt_strings(fdt);
+
+    for (int offset = from; offset < to;) {
+        const struct fdt_property *prop = (const void *)(st + offset);
+        if (fdt32_ld(&prop->tag) == FDT_NOP) {
+            offset += FDT_TAGSIZE;
+            continue;
+        }
+        if (!strcmp(strings + fdt32_ld(&prop->nameoff), name))
             return true;
+        offset += sizeof(*prop) + ALIGN_UP(fdt32_ld(&prop->len), FDT_TAGSIZE);
     }
     return false;
 }
 
 /*
- * Whether the whole structure block reads back: known tags, nodes closed in order, one root
- * with an empty name, every property's name inside the strings block and used once per
- * node.  libfdt checks only what it reads, but VM device trees copy host nodes wholesale
- * (vm_fdt.h), so a broken part anywhere would end up in a VM's tree.
+ * Walks the whole structure block and returns whether it reads back: known tags, nodes closed
+ * in order and at most FDT_DEPTH_MAX deep, one root with an empty name, each node's
+ * properties before its subnodes, every property's name inside the strings block and used
+ * once per node.  libfdt checks only what it reads, but VM device trees copy host nodes
+ * wholesale (vm_fdt.h), so a broken part anywhere would end up in a VM's tree.  On the way
+ * it finds the nodes of struct walk.
  */
-static bool fdt_sound(const void *fdt)
+static bool walk_tree(const void *fdt, struct walk *w)
 {
-    int next = 0, depth = 0, props = 0, len;
+    int next = 0, depth = 0, props = -1; /* the open node's first property, -1 once past them */
     bool root_closed = false;
+    struct node_props n = {.offset = -1};
 
     for (;;) {
-        int offset = next;
-        u32 tag = fdt_next_tag(fdt, offset, &next);
+        int offset = next, len;
+        u32 tag = fdt_read_tag(fdt, offset, &next);
         const char *name;
+        const void *value;
 
         if (next < 0 || (root_closed && tag != FDT_NOP && tag != FDT_END))
             return false;
+        if (props >= 0 && tag != FDT_PROP && tag != FDT_NOP) {
+            node_read(w, depth, &n);
+            props = -1;
+        }
         switch (tag) {
         case FDT_BEGIN_NODE:
-            name = fdt_get_name(fdt, offset, &len);
-            if (!name || (depth == 0 && len != 0))
+            name = fdt_read_get_name(fdt, offset, NULL);
+            if ((depth == 0 && *name) || depth == FDT_DEPTH_MAX)
                 return false;
             depth++;
-            props = next; /* a node's properties come before its subnodes */
+            n = (struct node_props){.offset = offset, .name = name};
+            props = next;
             break;
         case FDT_END_NODE:
             if (depth == 0)
@@ -194,9 +331,10 @@ static bool fdt_sound(const void *fdt)
             root_closed = --depth == 0;
             break;
         case FDT_PROP:
-            if (!fdt_getprop_by_offset(fdt, offset, &name, &len) ||
-                prop_named_before(fdt, props, offset, name))
+            value = props >= 0 ? fdt_read_prop(fdt, offset, &name, &len) : NULL;
+            if (!value || prop_named_before(fdt, props, offset, name))
                 return false;
+            note_prop(&n, name, value, len);
             break;
         case FDT_NOP:
             break;
@@ -208,6 +346,17 @@ static bool fdt_sound(const void *fdt)
 
 int platform_init(const void *fdt, u32 boot_hart)
 {
+    struct walk w = {
+        .ac[0] = -FDT_ERR_NOTFOUND,
+        .sc[0] = -FDT_ERR_NOTFOUND,
+        .uart.node = -FDT_ERR_NOTFOUND,
+        .memory.node = -FDT_ERR_NOTFOUND,
+        .plic0.node = -FDT_ERR_NOTFOUND,
+        .sifive_plic.node = -FDT_ERR_NOTFOUND,
+        .cpus.node = -FDT_ERR_NOTFOUND,
+        .reserved.node = -FDT_ERR_NOTFOUND,
+    };
+
     /* Firmware's blob may be padded (QEMU's is 1 MiB); keep only its contents.  libfdt's
      * fdt_open_into() takes the memory reservation block's end on trust (a negative count,
      * "no terminator inside the blob", becomes a negative copy length): check it first.
@@ -215,17 +364,17 @@ int platform_init(const void *fdt, u32 boot_hart)
      * firmware and QEMU write. */
     if (fdt_check_header(fdt) || fdt_version(fdt) != FDT_LAST_SUPPORTED_VERSION ||
         fdt_num_mem_rsv(fdt) < 0 || fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)) ||
-        !fdt_sound(platform.fdt))
+        !walk_tree(platform.fdt, &w))
         return -PLATFORM_EFDT;
     fdt = platform.fdt;
     platform.boot_hart = boot_hart;
 
-    parse_uart(fdt);
-    int err = parse_cpus(fdt);
+    parse_uart(fdt, &w.uart);
+    int err = parse_cpus(fdt, &w.cpus);
     if (!err)
-        err = parse_memory(fdt);
+        err = parse_memory(fdt, &w);
     if (!err)
-        err = parse_plic(fdt);
+        err = parse_plic(fdt, &w);
     return err;
 }
 

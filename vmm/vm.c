@@ -59,23 +59,31 @@ u32 vm_free_id(void)
     return 0;
 }
 
-void *vm_gpa_to_hva(struct vm *vm, gpaddr_t gpa, u64 len)
+/* The RAM region that holds [gpa, gpa + len), or NULL. */
+static const struct vm_mem_region *region_of(const struct vm *vm, gpaddr_t gpa, u64 len)
 {
-    for (u32 i = 0; i < vm->nr_mem; i++) {
-        const struct vm_mem_region *r = &vm->mem[i];
-        if (range_within(gpa, len, r->ipa, r->size))
-            return (void *)(r->pa + (gpa - r->ipa));
-    }
+    for (u32 i = 0; i < vm->nr_mem; i++)
+        if (range_within(gpa, len, vm->mem[i].ipa, vm->mem[i].size))
+            return &vm->mem[i];
     return NULL;
 }
 
+void *vm_gpa_to_hva(struct vm *vm, gpaddr_t gpa, u64 len)
+{
+    const struct vm_mem_region *r = region_of(vm, gpa, len);
+
+    return r ? (void *)(r->pa + (gpa - r->ipa)) : NULL;
+}
+
+/* Copies len bytes at gpa, a region's worth at a time. */
 static int copy_guest(struct vm *vm, gpaddr_t gpa, void *buf, u64 len, bool to_guest)
 {
     while (len) {
-        u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-        u8 *p = vm_gpa_to_hva(vm, gpa, chunk);
-        if (!p)
+        const struct vm_mem_region *r = region_of(vm, gpa, 1);
+        if (!r)
             return -EFAULT;
+        u64 chunk = MIN(len, r->size - (gpa - r->ipa));
+        u8 *p = (u8 *)(r->pa + (gpa - r->ipa));
         if (to_guest)
             memcpy(p, buf, chunk);
         else

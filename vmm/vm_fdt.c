@@ -4,6 +4,7 @@
  * its final order, and nothing in it is looked up, moved or deleted (but dangling aliases).
  * Internally errors are libfdt codes (-FDT_ERR_*); vm_fdt_build() turns them into errnos. */
 #include <kernel/errno.h>
+#include <kernel/fdt_read.h>
 #include <kernel/log.h>
 #include <libfdt.h>
 #include <stdarg.h>
@@ -51,26 +52,32 @@ static const char *const host_only_nodes[] = {
  * ISA extensions no VM is given (docs/device-tree.md says why in more detail).  `prefix`
  * hides every extension whose name starts with `name`.  Sstc depends on has_sstc.
  */
+/* An isa_hidden entry, with the length of its name. */
+// clang-format off
+#define HIDE(name, prefix) {name, sizeof(name) - 1, prefix}
+// clang-format on
 static const struct {
     const char *name;
+    size_t len;
     bool prefix;
 } isa_hidden[] = {
-    {"h", false},         /* no nested virtualization */
-    {"sh", true},         /* hypervisor-level features exist only with H */
-    {"sm", true},         /* machine-level features: a VM has no M-mode */
-    {"v", false},         /* vector state is not switched between vCPUs */
-    {"zv", true},         /* vector sub-extensions, likewise */
-    {"ssaia", false},     /* AIA is not virtualized: a VM has a PLIC */
-    {"sscsrind", false},  /* indirect CSR access (AIA, counter delegation) */
-    {"sscofpmf", false},  /* counter overflow is reported through the SBI PMU extension */
-    {"ssstateen", false}, /* state-enable CSRs are not opened to guests */
-    {"zicbom", false},    /* cache-block management is not enabled for guests */
-    {"zicboz", false},    /* cache-block zero is not enabled for guests */
-    {"svadu", false},     /* hardware A/D updates are not enabled for guest page tables */
-    {"svpbmt", false},    /* page-based memory types are not enabled for guest page tables */
-    {"zkr", false},       /* the seed CSR is not accessible to guests */
-    {"zawrs", false},     /* wrs.nto traps like WFI and is not emulated */
+    HIDE("h", false),         /* no nested virtualization */
+    HIDE("sh", true),         /* hypervisor-level features exist only with H */
+    HIDE("sm", true),         /* machine-level features: a VM has no M-mode */
+    HIDE("v", false),         /* vector state is not switched between vCPUs */
+    HIDE("zv", true),         /* vector sub-extensions, likewise */
+    HIDE("ssaia", false),     /* AIA is not virtualized: a VM has a PLIC */
+    HIDE("sscsrind", false),  /* indirect CSR access (AIA, counter delegation) */
+    HIDE("sscofpmf", false),  /* counter overflow is reported through the SBI PMU extension */
+    HIDE("ssstateen", false), /* state-enable CSRs are not opened to guests */
+    HIDE("zicbom", false),    /* cache-block management is not enabled for guests */
+    HIDE("zicboz", false),    /* cache-block zero is not enabled for guests */
+    HIDE("svadu", false),     /* hardware A/D updates are not enabled for guest page tables */
+    HIDE("svpbmt", false),    /* page-based memory types are not enabled for guest page tables */
+    HIDE("zkr", false),       /* the seed CSR is not accessible to guests */
+    HIDE("zawrs", false),     /* wrs.nto traps like WFI and is not emulated */
 };
+#undef HIDE
 
 /* CPU properties that only make sense with an extension. */
 static const struct {
@@ -148,140 +155,6 @@ typedef void (*text_filter)(const struct vm_fdt_params *p, const char *src, size
 
 /* ------------------------------------------------------------------ reading the host tree */
 
-/*
- * libfdt's readers cost several instructions per byte of the tree: fdt_next_tag() fetches
- * each character of a node name through fdt_offset_ptr(), and fdt_getprop() runs it again
- * for every property before the one asked for.  These read a tree that passed
- * fdt_check_header() with the same offsets, bounds checks and results (errors as FDT_END
- * with a negative *next, or a negative length or offset).
- */
-static u32 next_tag(const void *fdt, int offset, int *next)
-{
-    const char *st = (const char *)fdt + fdt_off_dt_struct(fdt);
-    u32 size = fdt_size_dt_struct(fdt), at = (u32)offset + FDT_TAGSIZE, len;
-    const char *nul;
-
-    *next = -FDT_ERR_BADSTRUCTURE;
-    if (offset < 0 || offset % FDT_TAGSIZE || size < FDT_TAGSIZE || at > size)
-        return FDT_END;
-    u32 tag = fdt32_ld((const fdt32_t *)(st + offset));
-    switch (tag) {
-    case FDT_BEGIN_NODE:
-        nul = memchr(st + at, '\0', size - at);
-        if (!nul)
-            return FDT_END;
-        at = nul - st + 1;
-        break;
-    case FDT_PROP:
-        if (size - at < sizeof(struct fdt_property) - FDT_TAGSIZE)
-            return FDT_END;
-        len = fdt32_ld((const fdt32_t *)(st + at));
-        at += sizeof(struct fdt_property) - FDT_TAGSIZE;
-        if (len > size - at)
-            return FDT_END;
-        at += len;
-        break;
-    case FDT_END:
-    case FDT_END_NODE:
-    case FDT_NOP:
-        break;
-    default:
-        return FDT_END;
-    }
-    *next = (int)ALIGN_UP(at, FDT_TAGSIZE);
-    return tag;
-}
-
-/* The property whose tag is at offset: its value, name and length (*len < 0: error). */
-static const void *prop_at(const void *fdt, int offset, const char **name, int *len)
-{
-    const struct fdt_property *prop =
-        (const void *)((const char *)fdt + fdt_off_dt_struct(fdt) + offset);
-    u32 nameoff = fdt32_ld(&prop->nameoff), strings = fdt_size_dt_strings(fdt);
-    const char *s = (const char *)fdt + fdt_off_dt_strings(fdt) + nameoff;
-
-    if (nameoff >= strings || !memchr(s, '\0', strings - nameoff)) {
-        *len = -FDT_ERR_BADOFFSET;
-        return NULL;
-    }
-    *name = s;
-    *len = (int)fdt32_ld(&prop->len);
-    return prop->data;
-}
-
-/* fdt_getprop(). */
-static const void *get_prop(const void *fdt, int node, const char *name, int *lenp)
-{
-    int offset, next, len = -FDT_ERR_BADOFFSET;
-    const void *value = NULL;
-
-    if (next_tag(fdt, node, &offset) == FDT_BEGIN_NODE)
-        len = -FDT_ERR_NOTFOUND;
-    for (; len == -FDT_ERR_NOTFOUND; offset = next) {
-        u32 tag = next_tag(fdt, offset, &next);
-        const char *other;
-        if (tag == FDT_NOP)
-            continue;
-        if (tag != FDT_PROP) {
-            if (next < 0)
-                len = next;
-            break;
-        }
-        value = prop_at(fdt, offset, &other, &len);
-        if (value && !strcmp(other, name))
-            break;
-        value = NULL;
-        if (len >= 0)
-            len = -FDT_ERR_NOTFOUND;
-    }
-    if (lenp)
-        *lenp = len;
-    return value;
-}
-
-/* From offset in a node's contents: its next subnode, or -FDT_ERR_NOTFOUND at its end. */
-static int subnode_from(const void *fdt, int offset)
-{
-    for (int next;; offset = next) {
-        u32 tag = next_tag(fdt, offset, &next);
-        if (tag == FDT_BEGIN_NODE)
-            return offset;
-        if (tag == FDT_END_NODE)
-            return -FDT_ERR_NOTFOUND;
-        if (tag != FDT_PROP && tag != FDT_NOP)
-            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
-    }
-}
-
-/* fdt_first_subnode() and fdt_next_subnode(). */
-static int first_subnode(const void *fdt, int node)
-{
-    int next;
-
-    return next_tag(fdt, node, &next) == FDT_BEGIN_NODE ? subnode_from(fdt, next)
-                                                        : -FDT_ERR_BADOFFSET;
-}
-
-static int next_subnode(const void *fdt, int node)
-{
-    int offset = node, next, depth = 0;
-
-    do {
-        u32 tag = next_tag(fdt, offset, &next);
-        if (tag == FDT_BEGIN_NODE)
-            depth++;
-        else if (tag == FDT_END_NODE)
-            depth--;
-        else if (tag != FDT_PROP && tag != FDT_NOP)
-            return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
-        offset = next;
-    } while (depth > 0);
-    return subnode_from(fdt, offset);
-}
-
-#define for_each_subnode(node, fdt, parent)                                                        \
-    for ((node) = first_subnode(fdt, parent); (node) >= 0; (node) = next_subnode(fdt, node))
-
 /* fdt_path_offset_namelen() for an absolute path (aliases go to libfdt). */
 static int path_offset(const void *fdt, const char *path, int len)
 {
@@ -298,10 +171,10 @@ static int path_offset(const void *fdt, const char *path, int len)
         const char *q = memchr(p, '/', end - p);
         size_t n = (q ? q : end) - p;
         int child;
-        for_each_subnode(child, fdt, node)
+        fdt_read_for_each_subnode(child, fdt, node)
         {
             int name_len;
-            const char *name = fdt_get_name(fdt, child, &name_len);
+            const char *name = fdt_read_get_name(fdt, child, &name_len);
             if (name && (size_t)name_len >= n && !memcmp(name, p, n) &&
                 (name[n] == '\0' || (name[n] == '@' && !memchr(p, '@', n))))
                 break;
@@ -320,20 +193,12 @@ static bool str_in(const char *s, const char *const *list, u32 n)
     return false;
 }
 
-/* True when a node's name, without its unit address, is base (libfdt's rule for paths). */
-static bool node_name_is(const char *name, const char *base)
-{
-    size_t n = strlen(base);
-
-    return !strncmp(name, base, n) && (name[n] == '\0' || name[n] == '@');
-}
-
 static bool host_only(const void *fdt, int node)
 {
-    const char *name = fdt_get_name(fdt, node, NULL);
+    const char *name = fdt_read_get_name(fdt, node, NULL);
 
     for (u32 i = 0; name && i < ARRAY_SIZE(host_only_nodes); i++)
-        if (node_name_is(name, host_only_nodes[i]))
+        if (fdt_read_name_is(name, host_only_nodes[i]))
             return true;
     return false;
 }
@@ -341,7 +206,7 @@ static bool host_only(const void *fdt, int node)
 static bool prop_string_is(const void *fdt, int node, const char *prop, const char *value)
 {
     int len;
-    const char *v = get_prop(fdt, node, prop, &len);
+    const char *v = fdt_read_getprop(fdt, node, prop, &len);
 
     return v && fdt_stringlist_contains(v, len, value);
 }
@@ -354,7 +219,7 @@ static bool is_cpu(const void *fdt, int node)
 static bool is_plic(const void *fdt, int node)
 {
     int len;
-    const char *compatible = get_prop(fdt, node, "compatible", &len);
+    const char *compatible = fdt_read_getprop(fdt, node, "compatible", &len);
 
     return compatible && (fdt_stringlist_contains(compatible, len, "riscv,plic0") ||
                           fdt_stringlist_contains(compatible, len, "sifive,plic-1.0.0"));
@@ -363,7 +228,8 @@ static bool is_plic(const void *fdt, int node)
 /* A node of the host's that the MVM keeps as it is, directly under / or /soc. */
 static bool kept_node(const void *fdt, int node)
 {
-    return !host_only(fdt, node) && !get_prop(fdt, node, "reg", NULL) && !is_plic(fdt, node);
+    return !host_only(fdt, node) && !fdt_read_getprop(fdt, node, "reg", NULL) &&
+           !is_plic(fdt, node);
 }
 
 static int format_name(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -411,14 +277,15 @@ static int empty_property(void *fdt, const char *name)
 static int copy_props(struct build *b, int src, prop_filter keep)
 {
     int offset, next;
-    u32 tag = next_tag(b->host, src, &offset);
+    u32 tag = fdt_read_tag(b->host, src, &offset);
 
     if (tag != FDT_BEGIN_NODE)
         return -FDT_ERR_BADOFFSET;
-    for (; (tag = next_tag(b->host, offset, &next)) == FDT_PROP || tag == FDT_NOP; offset = next) {
+    for (; (tag = fdt_read_tag(b->host, offset, &next)) == FDT_PROP || tag == FDT_NOP;
+         offset = next) {
         const char *name;
         int len;
-        const void *value = tag == FDT_PROP ? prop_at(b->host, offset, &name, &len) : NULL;
+        const void *value = tag == FDT_PROP ? fdt_read_prop(b->host, offset, &name, &len) : NULL;
         if (tag == FDT_PROP && !value)
             return len;
         if (!value || (keep && !keep(b, name)))
@@ -438,7 +305,7 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
     do {
         const char *name;
         int err = 0;
-        switch (next_tag(b->host, offset, &next)) {
+        switch (fdt_read_tag(b->host, offset, &next)) {
         case FDT_BEGIN_NODE:
             if (++depth == 1 || skip)
                 break;
@@ -448,13 +315,13 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
                 skip = depth;
                 break;
             }
-            name = fdt_get_name(b->host, offset, NULL);
+            name = fdt_read_get_name(b->host, offset, NULL);
             err = name ? fdt_begin_node(b->fdt, name) : -FDT_ERR_BADSTRUCTURE;
             break;
         case FDT_PROP:
             if (depth > 1 && !skip) {
                 int len;
-                const void *value = prop_at(b->host, offset, &name, &len);
+                const void *value = fdt_read_prop(b->host, offset, &name, &len);
                 err = value ? fdt_property(b->fdt, name, value, len) : len;
             }
             break;
@@ -480,7 +347,7 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
 /* Writes host node src (kept by the MVM) with its properties and subtree. */
 static int copy_kept(struct build *b, struct added *added, int src)
 {
-    const char *name = fdt_get_name(b->host, src, NULL);
+    const char *name = fdt_read_get_name(b->host, src, NULL);
     int err = name ? begin_node(b, added, name, false) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err)
@@ -495,7 +362,7 @@ static int copy_kept_children(struct build *b, struct added *added, int parent, 
 {
     int node;
 
-    for_each_subnode(node, b->host, parent)
+    fdt_read_for_each_subnode(node, b->host, parent)
     {
         if (is_plic(b->host, node) || (keep && !keep(b->host, node)))
             continue;
@@ -517,12 +384,12 @@ static void put(struct text *t, const char *s, size_t n)
 
 static bool isa_ext_visible(const struct vm_fdt_params *p, const char *ext, size_t n)
 {
-    if (n == strlen("sstc") && !strncmp(ext, "sstc", n))
+    if (n == sizeof("sstc") - 1 && !memcmp(ext, "sstc", n))
         return p->has_sstc;
     for (u32 i = 0; i < ARRAY_SIZE(isa_hidden); i++) {
-        size_t m = strlen(isa_hidden[i].name);
+        size_t m = isa_hidden[i].len;
         bool long_enough = isa_hidden[i].prefix ? n >= m : n == m;
-        if (long_enough && !strncmp(ext, isa_hidden[i].name, m))
+        if (long_enough && !memcmp(ext, isa_hidden[i].name, m))
             return false;
     }
     return true;
@@ -563,16 +430,19 @@ static void filter_isa_string(const struct vm_fdt_params *p, const char *isa, si
 static void filter_isa_list(const struct vm_fdt_params *p, const char *list, size_t len,
                             struct text *out)
 {
-    for (const char *s = list; s < list + len; s += strlen(s) + 1)
-        if (*s && isa_ext_visible(p, s, strlen(s)))
-            put(out, s, strlen(s) + 1);
+    for (const char *s = list; s < list + len;) {
+        size_t n = strlen(s);
+        if (n && isa_ext_visible(p, s, n))
+            put(out, s, n + 1);
+        s += n + 1;
+    }
 }
 
 /* Writes property `name` of host node src passed through filter. */
 static int put_filtered(struct build *b, int src, const char *name, text_filter filter)
 {
     int len;
-    const char *value = get_prop(b->host, src, name, &len);
+    const char *value = fdt_read_getprop(b->host, src, name, &len);
     struct text measure = {NULL, 0}, out = {NULL, 0};
     void *room;
 
@@ -668,7 +538,7 @@ static int passthrough_ranges(const struct build *b, const struct bus *bus, cons
 static int device_name(const struct build *b, int src, u64 ipa, char *name)
 {
     int len;
-    const char *host_name = fdt_get_name(b->host, src, &len);
+    const char *host_name = fdt_read_get_name(b->host, src, &len);
     const char *at = host_name ? memchr(host_name, '@', len) : NULL;
 
     if (!host_name)
@@ -702,7 +572,7 @@ static bool not_phandle(const struct build *b, const char *name)
 /* The hart's interrupt controller as a child of its cpu, with the host's phandle. */
 static int put_intc(struct build *b, u32 vcpu)
 {
-    const char *name = fdt_get_name(b->host, b->intc[vcpu], NULL);
+    const char *name = fdt_read_get_name(b->host, b->intc[vcpu], NULL);
     bool new_phandle = b->intc_phandle_new[vcpu];
     int err = name ? fdt_begin_node(b->fdt, name) : -FDT_ERR_BADSTRUCTURE;
 
@@ -738,9 +608,9 @@ static int put_cpu(struct build *b, struct added *added, u32 vcpu)
 
 static bool kept_cpus_child(const void *fdt, int node)
 {
-    const char *name = fdt_get_name(fdt, node, NULL);
+    const char *name = fdt_read_get_name(fdt, node, NULL);
 
-    return !is_cpu(fdt, node) && !(name && node_name_is(name, "cpu-map"));
+    return !is_cpu(fdt, node) && !(name && fdt_read_name_is(name, "cpu-map"));
 }
 
 /* /cpus: the MVM's keeps the host's properties and its children but cpus and cpu-map. */
@@ -748,7 +618,7 @@ static int put_cpus(struct build *b)
 {
     struct added cpus = {.n = 0};
     bool kept = b->cpus >= 0;
-    const char *name = kept ? fdt_get_name(b->host, b->cpus, NULL) : "cpus";
+    const char *name = kept ? fdt_read_get_name(b->host, b->cpus, NULL) : "cpus";
     int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err && kept) {
@@ -756,7 +626,8 @@ static int put_cpus(struct build *b)
     } else if (!err) {
         int host_cpus = b->host_cpus, len;
         const void *timebase =
-            host_cpus >= 0 ? get_prop(b->host, host_cpus, "timebase-frequency", &len) : NULL;
+            host_cpus >= 0 ? fdt_read_getprop(b->host, host_cpus, "timebase-frequency", &len)
+                           : NULL;
         err = timebase ? fdt_property_u32(b->fdt, "#address-cells", CPU_ADDRESS_CELLS)
                        : (host_cpus < 0 ? host_cpus : -FDT_ERR_NOTFOUND);
         if (!err)
@@ -843,7 +714,7 @@ static int copy_device(struct build *b, struct bus *bus, int src)
     struct reg_range r[REG_ENTRIES_MAX];
     char name[NODE_NAME_MAX];
     int len;
-    const fdt32_t *reg = get_prop(b->host, src, "reg", &len);
+    const fdt32_t *reg = fdt_read_getprop(b->host, src, "reg", &len);
     int n = passthrough_ranges(b, bus, reg, len, r);
     int err = device_name(b, src, r[0].base, name);
 
@@ -853,7 +724,7 @@ static int copy_device(struct build *b, struct bus *bus, int src)
         err = copy_props(b, src, device_prop_copied);
     if (!err)
         err = put_reg(b, bus, r, n);
-    if (!err && get_prop(b->host, src, "interrupts", NULL))
+    if (!err && fdt_read_getprop(b->host, src, "interrupts", NULL))
         err = b->plic ? fdt_property_u32(b->fdt, "interrupt-parent", b->plic_phandle)
                       : -FDT_ERR_BADVALUE;
     if (!err)
@@ -926,7 +797,7 @@ static int put_emu_devices(struct build *b, struct bus *bus)
 static int put_soc(struct build *b)
 {
     bool kept = b->soc.kept >= 0;
-    const char *name = kept ? fdt_get_name(b->host, b->soc.kept, NULL) : "soc";
+    const char *name = kept ? fdt_read_get_name(b->host, b->soc.kept, NULL) : "soc";
     int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err && kept) {
@@ -966,7 +837,7 @@ static int put_chosen(struct build *b)
 {
     const struct vm_fdt_params *p = b->p;
     bool kept = b->chosen >= 0;
-    const char *name = kept ? fdt_get_name(b->host, b->chosen, NULL) : "chosen";
+    const char *name = kept ? fdt_read_get_name(b->host, b->chosen, NULL) : "chosen";
     int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err && kept)
@@ -1021,7 +892,7 @@ static int prune_aliases(void *fdt)
 static int host_stdout_node(const void *host)
 {
     int chosen = path_offset(host, "/chosen", strlen("/chosen")), len = 0;
-    const char *path = chosen >= 0 ? get_prop(host, chosen, "stdout-path", &len) : NULL;
+    const char *path = chosen >= 0 ? fdt_read_getprop(host, chosen, "stdout-path", &len) : NULL;
 
     if (!path)
         return -FDT_ERR_NOTFOUND;
@@ -1035,7 +906,7 @@ static int set_stdout_path(struct build *b, const struct bus *bus, int src, u64 
 {
     char name[NODE_NAME_MAX];
     bool kept_soc = bus == &b->soc && b->soc.kept >= 0;
-    const char *soc = kept_soc ? fdt_get_name(b->host, b->soc.kept, NULL) : "soc";
+    const char *soc = kept_soc ? fdt_read_get_name(b->host, b->soc.kept, NULL) : "soc";
     int err = soc ? device_name(b, src, ipa, name) : -FDT_ERR_BADSTRUCTURE;
     int n = err ? 0
             : bus == &b->root
@@ -1087,19 +958,10 @@ static bool compatible_with(const struct host_node *n, const char *s)
     return n->compatible && fdt_stringlist_contains(n->compatible, n->compatible_len, s);
 }
 
-/* fdt_address_cells() (dflt 2, 0 refused) and fdt_size_cells() (dflt 1) of a scanned node. */
-static int cells_of(const fdt32_t *prop, int len, int dflt, bool zero_ok)
-{
-    if (!prop)
-        return dflt;
-    u32 v = len == CELL_BYTES ? fdt32_to_cpu(*prop) : 0;
-    return len == CELL_BYTES && v <= FDT_MAX_NCELLS && (v || zero_ok) ? (int)v : -FDT_ERR_BADNCELLS;
-}
-
 static void set_host_cells(struct bus *bus, const struct host_node *n)
 {
-    bus->host_ac = cells_of(n->address_cells, n->address_cells_len, 2, false);
-    bus->host_sc = cells_of(n->size_cells, n->size_cells_len, 1, true);
+    bus->host_ac = fdt_read_address_cells(n->address_cells, n->address_cells_len);
+    bus->host_sc = fdt_read_size_cells(n->size_cells, n->size_cells_len);
 }
 
 /* A child of bus->host: lists it if it is passed through; notes the console. */
@@ -1127,20 +989,20 @@ static int scanned_bus_child(struct build *b, struct bus *bus, const struct host
  * one); a passed-through device. */
 static int scanned_root_child(struct build *b, const struct host_node *n, bool plic)
 {
-    if (b->soc.host < 0 && node_name_is(n->name, "soc")) {
+    if (b->soc.host < 0 && fdt_read_name_is(n->name, "soc")) {
         b->soc.host = n->offset;
         set_host_cells(&b->soc, n);
     }
-    if (b->host_cpus < 0 && node_name_is(n->name, "cpus"))
+    if (b->host_cpus < 0 && fdt_read_name_is(n->name, "cpus"))
         b->host_cpus = n->offset;
     if (b->p->mode == VM_FDT_FROM_HOST && !host_only(b->host, n->offset) && !n->reg && !plic) {
-        if (b->cpus < 0 && node_name_is(n->name, "cpus")) {
+        if (b->cpus < 0 && fdt_read_name_is(n->name, "cpus")) {
             b->cpus = n->offset;
-        } else if (b->soc.kept < 0 && node_name_is(n->name, "soc")) {
+        } else if (b->soc.kept < 0 && fdt_read_name_is(n->name, "soc")) {
             b->soc.kept = n->offset;
-            b->soc.ac = cells_of(n->address_cells, n->address_cells_len, 2, false);
-            b->soc.sc = cells_of(n->size_cells, n->size_cells_len, 1, true);
-        } else if (b->chosen < 0 && node_name_is(n->name, "chosen")) {
+            b->soc.ac = fdt_read_address_cells(n->address_cells, n->address_cells_len);
+            b->soc.sc = fdt_read_size_cells(n->size_cells, n->size_cells_len);
+        } else if (b->chosen < 0 && fdt_read_name_is(n->name, "chosen")) {
             b->chosen = n->offset;
         }
     }
@@ -1217,7 +1079,7 @@ static int scan_host(struct build *b)
     struct host_node n;
 
     for (;; offset = next) {
-        u32 tag = next_tag(b->host, offset, &next);
+        u32 tag = fdt_read_tag(b->host, offset, &next);
         int err = 0, len;
         const char *name;
         const void *value;
@@ -1230,7 +1092,7 @@ static int scan_host(struct build *b)
             memset(&n, 0, sizeof(n));
             n.offset = offset;
             n.depth = ++depth;
-            n.name = fdt_get_name(b->host, offset, NULL);
+            n.name = fdt_read_get_name(b->host, offset, NULL);
             if (!n.name)
                 return -FDT_ERR_BADSTRUCTURE;
             if (depth <= SCAN_DEPTH_MAX)
@@ -1238,7 +1100,7 @@ static int scan_host(struct build *b)
             in_props = true;
             break;
         case FDT_PROP:
-            value = in_props ? prop_at(b->host, offset, &name, &len) : NULL;
+            value = in_props ? fdt_read_prop(b->host, offset, &name, &len) : NULL;
             if (in_props && !value)
                 return len;
             if (value)
@@ -1296,7 +1158,7 @@ static int put_kept_root_children(struct build *b)
 {
     int node;
 
-    for_each_subnode(node, b->host, 0)
+    fdt_read_for_each_subnode(node, b->host, 0)
     {
         int err = 0;
         if (node == b->cpus)

@@ -4,15 +4,17 @@
 #include <string.h>
 
 /*
- * memcpy and memset move whole aligned 8-byte words, eight per loop iteration, and bytes
- * only at the edges.  Words are accessed through a type that may alias anything; no word
- * is read or written outside the caller's buffers.
+ * memcpy and memset move whole aligned 8-byte words, eight per loop iteration (memcpy 32 in
+ * large copies), and bytes only at the edges.  Words are accessed through a type that may alias
+ * anything; no word is read or written outside the caller's buffers.
  */
 typedef unsigned long __attribute__((__may_alias__)) word_t;
 
 #define WORD_BYTES sizeof(word_t)
 #define WORD_BITS  (8 * WORD_BYTES)
 #define WORD_MASK  (WORD_BYTES - 1)
+/* Words per iteration of memcpy's loop for large copies (four times copy8()). */
+#define LARGE_BLOCK_WORDS 32
 
 static size_t misalignment(const void *p)
 {
@@ -30,18 +32,30 @@ static inline void copy4(word_t *d, const word_t *s)
     d[3] = w3;
 }
 
-/* d, s word-aligned; copies the whole words of n, eight per iteration.  Returns the bytes
- * copied. */
+/* Eight words, as two groups of four. */
+static inline void copy8(word_t *d, const word_t *s)
+{
+    copy4(d, s);
+    copy4(d + 4, s + 4);
+}
+
+/* d, s word-aligned; copies the whole words of n, LARGE_BLOCK_WORDS per iteration while that
+ * many are left (a kernel image then costs 16.75 instructions per 64 bytes instead of 19),
+ * then eight per iteration, then one.  Returns the bytes copied. */
 static size_t copy_aligned(word_t *d, const word_t *s, size_t n)
 {
     size_t words = n / WORD_BYTES;
-    const word_t *blocks_end = s + (words & ~(size_t)7), *end = s + words;
+    const word_t *end = s + (words & ~(size_t)(LARGE_BLOCK_WORDS - 1));
 
-    for (; s != blocks_end; s += 8, d += 8) {
-        copy4(d, s);
-        copy4(d + 4, s + 4);
+    for (; s != end; s += LARGE_BLOCK_WORDS, d += LARGE_BLOCK_WORDS) {
+        copy8(d, s);
+        copy8(d + 8, s + 8);
+        copy8(d + 16, s + 16);
+        copy8(d + 24, s + 24);
     }
-    while (s != end)
+    for (end = s + (words & (LARGE_BLOCK_WORDS - 1) & ~(size_t)7); s != end; s += 8, d += 8)
+        copy8(d, s);
+    for (end = s + (words & 7); s != end;)
         *d++ = *s++;
     return words * WORD_BYTES;
 }

@@ -17,9 +17,12 @@ static u64 lowest_bit(u64 x)
     return n;
 }
 
-/* The bits of word w that fall in [first, end). */
+/* The bits of word w that fall in [first, end): all of them in the words between the range's
+ * first and last (a 512 MiB VM's range has 2,048 words). */
 static u64 word_mask(u64 w, u64 first, u64 end)
 {
+    if (w * BITS_PER_WORD > first && (w + 1) * BITS_PER_WORD <= end)
+        return ~0UL;
     u64 lo = MAX(first, w * BITS_PER_WORD) - w * BITS_PER_WORD;
     u64 hi = MIN(end, (w + 1) * BITS_PER_WORD) - w * BITS_PER_WORD;
 

@@ -1,4 +1,4 @@
-// FUZZ_SOURCES: vmm/vm_fdt.c kernel/platform.c
+// FUZZ_SOURCES: vmm/vm_fdt.c kernel/platform.c kernel/lib/fdt_read.c
 // FUZZ_LDLIBS: $(FUZZ_LIBFDT) -l:libfdt.a
 /* The VM device-tree builder (vmm/vm_fdt.c) on a mutated host tree and fuzzed parameters.
  *

@@ -1,4 +1,4 @@
-// UNIT_SOURCES: vmm/vm_fdt.c
+// UNIT_SOURCES: vmm/vm_fdt.c kernel/lib/fdt_read.c
 // UNIT_LDLIBS: -lfdt
 /* The device trees VMs boot with (vmm/vm_fdt.c), built from the QEMU virt host tree in
  * tests/unit/data/qemu_virt_smp4.dts and read back with the host's libfdt. */
