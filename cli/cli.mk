@@ -16,7 +16,8 @@
 
 CJSON_VERSION := 1.7.15
 CJSON_DIR     := $(CACHE_DIR)/cjson-$(CJSON_VERSION)
-CJSON_STAMP   := $(CJSON_DIR)/.version
+# This build's own stamp: the shared cache is never touched once filled (libfdt.mk says why).
+CJSON_STAMP   := $(BUILD)/cjson/.fetched
 
 CLI_HOST    := $(BUILD)/cli/host/shyper
 CLI_RISCV64 := $(BUILD)/cli/riscv64/shyper
@@ -31,7 +32,9 @@ CLI_RISCV64_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/riscv64/%.o,$(CLI_SRCS)) \
 cli: $(CLI_HOST) $(CLI_RISCV64)
 
 $(CJSON_STAMP): cli/fetch-cjson.sh | $(DEPS_STAMP)
+	@mkdir -p $(@D)
 	$(Q)bash cli/fetch-cjson.sh $(CJSON_VERSION) $(CJSON_DIR)
+	@touch $@
 
 $(CJSON_DIR)/cJSON.c: $(CJSON_STAMP) ;
 

@@ -5,16 +5,16 @@
 # Usage: fetch-cjson.sh <upstream-version> <dest-dir>
 #   e.g. fetch-cjson.sh 1.7.15 ~/.cache/shyper/cjson-1.7.15
 #
-# Idempotent: when <dest>/.version exists the script only touches it and exits.  On a miss it
-# runs `apt-get source cjson` with a private, throw-away APT_CONFIG (deb-src bookworm and
-# bookworm-security), so the host's apt state is never modified, checks that the upstream
-# version is the requested one, and moves the tree into place atomically.
+# Idempotent: when <dest>/.version exists the script exits, touching nothing (other checkouts
+# build from it).  On a miss it runs `apt-get source cjson` with a private, throw-away
+# APT_CONFIG (deb-src bookworm and bookworm-security), so the host's apt state is never
+# modified, checks that the upstream version is the requested one, and moves the tree into
+# place atomically.
 set -euo pipefail
 
 want=$1 dest=$2
 stamp=$dest/.version
 if [ -f "$stamp" ] && [ -f "$dest/cJSON.c" ]; then
-    touch "$stamp"
     exit 0
 fi
 

@@ -84,6 +84,8 @@ class Session:
             self._record(name, str(e))
             if needed or isinstance(e, ConsoleError):
                 self.broken = name
+            if isinstance(e, ConsoleError):
+                self.con.dump_harts()
 
     def _record(self, name, why):
         if why is None:

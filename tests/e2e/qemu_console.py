@@ -160,6 +160,23 @@ class QemuConsole:
         out = _ESCAPE.sub("", out).replace("\r\n", "\n").replace("\r", "")
         return _KERNEL_LINE.sub("", out)
 
+    # -- diagnosis ---------------------------------------------------------
+    def dump_harts(self, settle=3.0):
+        """Append every hart's registers (QEMU monitor `info registers -a`) to the transcript.
+
+        For a console that stopped answering: where each hart is (in the guest or the
+        hypervisor, at which pc) tells a lost interrupt from a hang.  It switches the
+        console to QEMU's monitor (Ctrl-A c), so the guest gets no more input after it."""
+        if self.proc.poll() is not None:
+            return
+        self._log_note("console stuck: QEMU monitor, info registers -a")
+        try:
+            self.proc.stdin.write(b"\x01cinfo registers -a\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            return
+        time.sleep(settle)
+
     # -- shutdown ----------------------------------------------------------
     def poweroff(self, timeout=120):
         """Send `poweroff` and wait for QEMU to exit; kill it after `timeout` s.
