@@ -128,7 +128,10 @@ struct build {
     int host_cpus;                    /* the host's /cpus, or < 0 */
     int cpus;                         /* host /cpus the MVM's copies, or < 0 */
     int chosen;                       /* host /chosen the MVM's copies, or < 0 */
-    int host_plic[2]; /* first node compatible with riscv,plic0 and sifive,plic-1.0.0 */
+    /* the MVM's /soc, /cpus and /chosen keep children of the host's (the scan saw one) */
+    bool soc_keeps, cpus_keep, chosen_keeps;
+    bool host_aliases; /* the host's root has a child named aliases */
+    int host_plic[2];  /* first node compatible with riscv,plic0 and sifive,plic-1.0.0 */
     u32 host_plic_phandle[2];
     struct bus root, soc;
     const struct bus *stdout_bus; /* the console is passed through to this bus, at stdout_ipa */
@@ -637,7 +640,7 @@ static int put_cpus(struct build *b)
     }
     for (u32 i = 0; !err && i < b->p->nr_vcpus; i++)
         err = put_cpu(b, &cpus, i);
-    if (!err && kept)
+    if (!err && b->cpus_keep)
         err = copy_kept_children(b, &cpus, b->cpus, kept_cpus_child);
     return err ? err : fdt_end_node(b->fdt);
 }
@@ -817,7 +820,7 @@ static int put_soc(struct build *b)
         err = copy_devices(b, &b->soc);
     if (!err && b->plic)
         err = put_plic(b);
-    if (!err && kept)
+    if (!err && b->soc_keeps)
         err = copy_kept_children(b, &b->soc.added, b->soc.kept, kept_node);
     return err ? err : fdt_end_node(b->fdt);
 }
@@ -850,7 +853,7 @@ static int put_chosen(struct build *b)
         err = fdt_property_u64(b->fdt, "linux,initrd-end", p->initrd_start + p->initrd_size);
     if (!err && b->stdout_path[0])
         err = fdt_property_string(b->fdt, "stdout-path", b->stdout_path);
-    if (!err && kept)
+    if (!err && b->chosen_keeps)
         err = copy_kept_children(b, NULL, b->chosen, NULL);
     return err ? err : fdt_end_node(b->fdt);
 }
@@ -1000,6 +1003,8 @@ static int scanned_root_child(struct build *b, const struct host_node *n, bool p
     }
     if (b->host_cpus < 0 && fdt_read_name_is(n->name, "cpus"))
         b->host_cpus = n->offset;
+    if (fdt_read_name_is(n->name, "aliases"))
+        b->host_aliases = true;
     if (b->p->mode == VM_FDT_FROM_HOST && !host_only(&b->host, n->offset) && !n->reg && !plic) {
         if (b->cpus < 0 && fdt_read_name_is(n->name, "cpus")) {
             b->cpus = n->offset;
@@ -1024,6 +1029,22 @@ static void scanned_cpu(struct build *b, const struct host_node *n)
     for (u32 i = 0; i < b->p->nr_vcpus; i++)
         if (b->cpu[i] < 0 && b->p->vcpu_hart[i] == fdt32_to_cpu(*n->reg))
             b->cpu[i] = n->offset;
+}
+
+/* A child of the host node the MVM's /soc, /cpus or /chosen copies: whether
+ * copy_kept_children() will copy it (put_soc(), put_cpus(), put_chosen()). */
+static void scanned_kept_child(struct build *b, const struct host_node *n, int parent, bool plic)
+{
+    bool cpu = n->device_type && fdt_stringlist_contains(n->device_type, n->device_type_len, "cpu");
+
+    if (plic)
+        return;
+    if (parent == b->soc.kept && !n->reg && !host_only(&b->host, n->offset))
+        b->soc_keeps = true;
+    if (parent == b->cpus && !cpu && !fdt_read_name_is(n->name, "cpu-map"))
+        b->cpus_keep = true;
+    if (parent == b->chosen)
+        b->chosen_keeps = true;
 }
 
 /* The first riscv,cpu-intc child of a vCPU's cpu node is its interrupt controller. */
@@ -1063,6 +1084,7 @@ static int scanned(struct build *b, const struct host_node *n, const int *path)
     case 2:
         return scanned_root_child(b, n, plic0 || sifive);
     case 3:
+        scanned_kept_child(b, n, path[2], plic0 || sifive);
         if (path[2] == b->host_cpus)
             scanned_cpu(b, n);
         return path[2] == b->soc.host ? scanned_bus_child(b, &b->soc, n, plic0 || sifive) : 0;
@@ -1300,7 +1322,7 @@ static int build_tree(struct build *b, u32 size)
         err = put_root(b);
     if (!err)
         err = fdt_finish(b->fdt);
-    if (!err && from_host)
+    if (!err && from_host && b->host_aliases) /* the builder adds no /aliases of its own */
         err = prune_aliases(b->fdt);
     if (!err)
         err = fdt_pack(b->fdt);
