@@ -392,7 +392,7 @@ static bool isa_ext_visible(const struct vm_fdt_params *p, const char *ext, size
     for (u32 i = 0; i < ARRAY_SIZE(isa_hidden); i++) {
         size_t m = isa_hidden[i].len;
         bool long_enough = isa_hidden[i].prefix ? n >= m : n == m;
-        if (long_enough && !memcmp(ext, isa_hidden[i].name, m))
+        if (long_enough && *ext == *isa_hidden[i].name && !memcmp(ext, isa_hidden[i].name, m))
             return false;
     }
     return true;
