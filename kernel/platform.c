@@ -49,10 +49,10 @@ static u64 read_cells(const fdt32_t *cells, int n)
 }
 
 /* First reg entry of a found node. */
-static int found_reg(const void *fdt, const struct found *f, paddr_t *base, u64 *size)
+static int found_reg(const struct fdt_reader *r, const struct found *f, paddr_t *base, u64 *size)
 {
     int len;
-    const fdt32_t *reg = f->node >= 0 ? fdt_read_getprop(fdt, f->node, "reg", &len) : NULL;
+    const fdt32_t *reg = f->node >= 0 ? fdt_read_getprop(r, f->node, "reg", &len) : NULL;
 
     if (!reg || f->ac < 1 || f->sc < 0 || len < (f->ac + f->sc) * CELL_BYTES)
         return -1;
@@ -71,22 +71,22 @@ static bool isa_has_extension(const char *isa, const char *ext)
     return false;
 }
 
-static int parse_cpus(const void *fdt, const struct found *cpus)
+static int parse_cpus(const struct fdt_reader *r, const struct found *cpus)
 {
     int node;
 
     if (cpus->node < 0)
         return -PLATFORM_ECPUS;
-    const fdt32_t *tb = fdt_read_getprop(fdt, cpus->node, "timebase-frequency", NULL);
+    const fdt32_t *tb = fdt_read_getprop(r, cpus->node, "timebase-frequency", NULL);
     if (!tb)
         return -PLATFORM_ECPUS;
     platform.timebase_freq = fdt32_to_cpu(*tb);
 
-    fdt_read_for_each_subnode(node, fdt, cpus->node)
+    fdt_read_for_each_subnode(node, r, cpus->node)
     {
-        const char *type = fdt_read_getprop(fdt, node, "device_type", NULL);
-        const char *status = fdt_read_getprop(fdt, node, "status", NULL);
-        const fdt32_t *reg = fdt_read_getprop(fdt, node, "reg", NULL);
+        const char *type = fdt_read_getprop(r, node, "device_type", NULL);
+        const char *status = fdt_read_getprop(r, node, "status", NULL);
+        const fdt32_t *reg = fdt_read_getprop(r, node, "reg", NULL);
         if (!type || strcmp(type, "cpu") || !reg)
             continue;
         if (status && strcmp(status, "okay"))
@@ -99,8 +99,8 @@ static int parse_cpus(const void *fdt, const struct found *cpus)
         platform.hart_mask |= BIT(hart);
         platform.nr_harts++;
         if (hart == platform.boot_hart) {
-            const char *isa = fdt_read_getprop(fdt, node, "riscv,isa", NULL);
-            const fdt32_t *cboz = fdt_read_getprop(fdt, node, "riscv,cboz-block-size", NULL);
+            const char *isa = fdt_read_getprop(r, node, "riscv,isa", NULL);
+            const fdt32_t *cboz = fdt_read_getprop(r, node, "riscv,cboz-block-size", NULL);
             if (isa)
                 snprintf(platform.isa, sizeof(platform.isa), "%s", isa);
             if (cboz && isa && isa_has_extension(isa, "zicboz"))
@@ -111,36 +111,37 @@ static int parse_cpus(const void *fdt, const struct found *cpus)
     return platform.nr_harts ? 0 : -PLATFORM_ECPUS;
 }
 
-static int parse_memory(const void *fdt, const struct walk *w)
+static int parse_memory(const struct fdt_reader *r, const struct walk *w)
 {
     int child;
 
-    if (found_reg(fdt, &w->memory, &platform.ram_base, &platform.ram_size))
+    if (found_reg(r, &w->memory, &platform.ram_base, &platform.ram_size))
         return -PLATFORM_EMEMORY;
     if (w->reserved.node < 0)
         return 0;
-    fdt_read_for_each_subnode(child, fdt, w->reserved.node)
+    fdt_read_for_each_subnode(child, r, w->reserved.node)
     {
         struct found f = {child, w->reserved.ac, w->reserved.sc};
-        struct platform_region r;
-        if (platform.nr_reserved < PLATFORM_MAX_RESERVED && !found_reg(fdt, &f, &r.base, &r.size))
-            platform.reserved[platform.nr_reserved++] = r;
+        struct platform_region region;
+        if (platform.nr_reserved < PLATFORM_MAX_RESERVED &&
+            !found_reg(r, &f, &region.base, &region.size))
+            platform.reserved[platform.nr_reserved++] = region;
     }
     return 0;
 }
 
 /* fdt_get_phandle(): "phandle" if it is one cell, else "linux,phandle" if it is, else 0. */
-static u32 node_phandle(const void *fdt, int node)
+static u32 node_phandle(const struct fdt_reader *r, int node)
 {
     const fdt32_t *phandle = NULL, *linux_phandle = NULL;
     int offset, next;
     u32 tag;
 
-    fdt_read_tag(fdt, node, &offset); /* a node the walk read */
-    for (; (tag = fdt_read_tag(fdt, offset, &next)) == FDT_PROP || tag == FDT_NOP; offset = next) {
+    fdt_read_tag(r, node, &offset); /* a node the walk read */
+    for (; (tag = fdt_read_tag(r, offset, &next)) == FDT_PROP || tag == FDT_NOP; offset = next) {
         const char *name;
         int len;
-        const fdt32_t *value = tag == FDT_PROP ? fdt_read_prop(fdt, offset, &name, &len) : NULL;
+        const fdt32_t *value = tag == FDT_PROP ? fdt_read_prop(r, offset, &name, &len) : NULL;
         if (value && len == CELL_BYTES && !strcmp(name, "phandle"))
             phandle = value;
         else if (value && len == CELL_BYTES && !strcmp(name, "linux,phandle"))
@@ -153,19 +154,19 @@ static u32 node_phandle(const void *fdt, int node)
 /* The hart whose cpu node contains the interrupt controller with this phandle (the first
  * node that has it, as fdt_node_offset_by_phandle() finds it), or -1.  The walk checked that
  * the tree is at most FDT_DEPTH_MAX deep. */
-static int hart_of_intc(const void *fdt, u32 phandle)
+static int hart_of_intc(const struct fdt_reader *r, u32 phandle)
 {
     int node_at[FDT_DEPTH_MAX + 1], depth = 0;
 
     if (phandle == 0 || phandle == (u32)-1)
         return -1;
     for (int offset = 0, next;; offset = next) {
-        switch (fdt_read_tag(fdt, offset, &next)) {
+        switch (fdt_read_tag(r, offset, &next)) {
         case FDT_BEGIN_NODE:
             node_at[++depth] = offset;
-            if (node_phandle(fdt, offset) == phandle) {
+            if (node_phandle(r, offset) == phandle) {
                 const fdt32_t *reg =
-                    depth > 1 ? fdt_read_getprop(fdt, node_at[depth - 1], "reg", NULL) : NULL;
+                    depth > 1 ? fdt_read_getprop(r, node_at[depth - 1], "reg", NULL) : NULL;
                 return reg ? (int)fdt32_to_cpu(*reg) : -1;
             }
             break;
@@ -180,27 +181,27 @@ static int hart_of_intc(const void *fdt, u32 phandle)
     }
 }
 
-static int parse_plic(const void *fdt, const struct walk *w)
+static int parse_plic(const struct fdt_reader *r, const struct walk *w)
 {
     const struct found *plic = w->plic0.node >= 0 ? &w->plic0 : &w->sifive_plic;
     int len, hart = -1;
     u32 phandle = 0;
 
-    if (found_reg(fdt, plic, &platform.plic_base, &platform.plic_size))
+    if (found_reg(r, plic, &platform.plic_base, &platform.plic_size))
         return -PLATFORM_EPLIC;
-    const fdt32_t *ndev = fdt_read_getprop(fdt, plic->node, "riscv,ndev", NULL);
+    const fdt32_t *ndev = fdt_read_getprop(r, plic->node, "riscv,ndev", NULL);
     platform.plic_ndev = ndev ? fdt32_to_cpu(*ndev) : 0;
 
     for (int h = 0; h < MAX_HARTS; h++)
         platform.plic_s_context[h] = -1;
-    const fdt32_t *ie = fdt_read_getprop(fdt, plic->node, "interrupts-extended", &len);
+    const fdt32_t *ie = fdt_read_getprop(r, plic->node, "interrupts-extended", &len);
     for (int ctx = 0; ie && ctx < len / (PLIC_CTX_CELLS * CELL_BYTES); ctx++) {
         const fdt32_t *cells = &ie[PLIC_CTX_CELLS * ctx];
         if (fdt32_to_cpu(cells[1]) != PLIC_S_EXT_IRQ)
             continue;
         if (fdt32_to_cpu(cells[0]) != phandle) { /* harts' contexts come in pairs */
             phandle = fdt32_to_cpu(cells[0]);
-            hart = hart_of_intc(fdt, phandle);
+            hart = hart_of_intc(r, phandle);
         }
         if (hart >= 0 && hart < MAX_HARTS)
             platform.plic_s_context[hart] = ctx;
@@ -208,14 +209,14 @@ static int parse_plic(const void *fdt, const struct walk *w)
     return 0;
 }
 
-static void parse_uart(const void *fdt, const struct found *uart)
+static void parse_uart(const struct fdt_reader *r, const struct found *uart)
 {
-    if (found_reg(fdt, uart, &platform.uart_base, &platform.uart_size)) {
+    if (found_reg(r, uart, &platform.uart_base, &platform.uart_size)) {
         platform.uart_base = 0;
         return;
     }
-    const fdt32_t *shift = fdt_read_getprop(fdt, uart->node, "reg-shift", NULL);
-    const fdt32_t *irq = fdt_read_getprop(fdt, uart->node, "interrupts", NULL);
+    const fdt32_t *shift = fdt_read_getprop(r, uart->node, "reg-shift", NULL);
+    const fdt32_t *irq = fdt_read_getprop(r, uart->node, "interrupts", NULL);
     platform.uart_reg_shift = shift ? fdt32_to_cpu(*shift) : 0;
     platform.uart_irq = irq ? fdt32_to_cpu(*irq) : 0;
 }
@@ -272,18 +273,15 @@ static void node_read(struct walk *w, int depth, const struct node_props *n)
 
 /* Whether a property between offsets from and to (properties and NOPs of one node, which
  * walk_tree() read) is called name.  Their tags and names are known to be sound: read raw. */
-static bool prop_named_before(const void *fdt, int from, int to, const char *name)
+static bool prop_named_before(const struct fdt_reader *r, int from, int to, const char *name)
 {
-    const char *st = (const char *)fdt + fdt_off_dt_struct(fdt);
-    const char *strings = (const char *)fdt + fdt_off_dt_strings(fdt);
-
     for (int offset = from; offset < to;) {
-        const struct fdt_property *prop = (const void *)(st + offset);
+        const struct fdt_property *prop = (const void *)(r->st + offset);
         if (fdt32_ld(&prop->tag) == FDT_NOP) {
             offset += FDT_TAGSIZE;
             continue;
         }
-        if (!strcmp(strings + fdt32_ld(&prop->nameoff), name))
+        if (!strcmp(r->strings + fdt32_ld(&prop->nameoff), name))
             return true;
         offset += sizeof(*prop) + ALIGN_UP(fdt32_ld(&prop->len), FDT_TAGSIZE);
     }
@@ -298,7 +296,7 @@ static bool prop_named_before(const void *fdt, int from, int to, const char *nam
  * wholesale (vm_fdt.h), so a broken part anywhere would end up in a VM's tree.  On the way
  * it finds the nodes of struct walk.
  */
-static bool walk_tree(const void *fdt, struct walk *w)
+static bool walk_tree(const struct fdt_reader *r, struct walk *w)
 {
     int next = 0, depth = 0, props = -1; /* the open node's first property, -1 once past them */
     bool root_closed = false;
@@ -306,7 +304,7 @@ static bool walk_tree(const void *fdt, struct walk *w)
 
     for (;;) {
         int offset = next, len;
-        u32 tag = fdt_read_tag(fdt, offset, &next);
+        u32 tag = fdt_read_tag(r, offset, &next);
         const char *name;
         const void *value;
 
@@ -318,7 +316,7 @@ static bool walk_tree(const void *fdt, struct walk *w)
         }
         switch (tag) {
         case FDT_BEGIN_NODE:
-            name = fdt_read_get_name(fdt, offset, NULL);
+            name = fdt_read_get_name(r, offset, NULL);
             if ((depth == 0 && *name) || depth == FDT_DEPTH_MAX)
                 return false;
             depth++;
@@ -331,8 +329,8 @@ static bool walk_tree(const void *fdt, struct walk *w)
             root_closed = --depth == 0;
             break;
         case FDT_PROP:
-            value = props >= 0 ? fdt_read_prop(fdt, offset, &name, &len) : NULL;
-            if (!value || prop_named_before(fdt, props, offset, name))
+            value = props >= 0 ? fdt_read_prop(r, offset, &name, &len) : NULL;
+            if (!value || prop_named_before(r, props, offset, name))
                 return false;
             note_prop(&n, name, value, len);
             break;
@@ -356,6 +354,7 @@ int platform_init(const void *fdt, u32 boot_hart)
         .cpus.node = -FDT_ERR_NOTFOUND,
         .reserved.node = -FDT_ERR_NOTFOUND,
     };
+    struct fdt_reader r;
 
     /* Firmware's blob may be padded (QEMU's is 1 MiB); keep only its contents.  libfdt's
      * fdt_open_into() takes the memory reservation block's end on trust (a negative count,
@@ -363,18 +362,19 @@ int platform_init(const void *fdt, u32 boot_hart)
      * libfdt is built for version-17 trees only (scripts/libfdt.mk), which every current
      * firmware and QEMU write. */
     if (fdt_check_header(fdt) || fdt_version(fdt) != FDT_LAST_SUPPORTED_VERSION ||
-        fdt_num_mem_rsv(fdt) < 0 || fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)) ||
-        !walk_tree(platform.fdt, &w))
+        fdt_num_mem_rsv(fdt) < 0 || fdt_open_into(fdt, platform.fdt, sizeof(platform.fdt)))
         return -PLATFORM_EFDT;
-    fdt = platform.fdt;
+    fdt_read_init(&r, platform.fdt);
+    if (!walk_tree(&r, &w))
+        return -PLATFORM_EFDT;
     platform.boot_hart = boot_hart;
 
-    parse_uart(fdt, &w.uart);
-    int err = parse_cpus(fdt, &w.cpus);
+    parse_uart(&r, &w.uart);
+    int err = parse_cpus(&r, &w.cpus);
     if (!err)
-        err = parse_memory(fdt, &w);
+        err = parse_memory(&r, &w);
     if (!err)
-        err = parse_plic(fdt, &w);
+        err = parse_plic(&r, &w);
     return err;
 }
 

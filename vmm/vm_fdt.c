@@ -114,7 +114,7 @@ struct bus {
 
 struct build {
     const struct vm_fdt_params *p;
-    const void *host;
+    struct fdt_reader host;               /* the host tree */
     void *fdt;                            /* the VM's tree, in the caller's buffer */
     const struct vm_emu_dev_config *plic; /* the vPLIC, or NULL */
     int host_stdout;                      /* host node of the console, or < 0 */
@@ -128,7 +128,10 @@ struct build {
     int host_cpus;                    /* the host's /cpus, or < 0 */
     int cpus;                         /* host /cpus the MVM's copies, or < 0 */
     int chosen;                       /* host /chosen the MVM's copies, or < 0 */
-    int host_plic[2]; /* first node compatible with riscv,plic0 and sifive,plic-1.0.0 */
+    /* the MVM's /soc, /cpus and /chosen keep children of the host's (the scan saw one) */
+    bool soc_keeps, cpus_keep, chosen_keeps;
+    bool host_aliases; /* the host's root has a child named aliases */
+    int host_plic[2];  /* first node compatible with riscv,plic0 and sifive,plic-1.0.0 */
     u32 host_plic_phandle[2];
     struct bus root, soc;
     const struct bus *stdout_bus; /* the console is passed through to this bus, at stdout_ipa */
@@ -142,7 +145,7 @@ enum copy_kind {
 };
 
 typedef bool (*prop_filter)(const struct build *b, const char *name);
-typedef bool (*node_filter)(const void *fdt, int node);
+typedef bool (*node_filter)(const struct fdt_reader *r, int node);
 
 /* Text being filtered: with buf NULL it is only measured. */
 struct text {
@@ -156,13 +159,13 @@ typedef void (*text_filter)(const struct vm_fdt_params *p, const char *src, size
 /* ------------------------------------------------------------------ reading the host tree */
 
 /* fdt_path_offset_namelen() for an absolute path (aliases go to libfdt). */
-static int path_offset(const void *fdt, const char *path, int len)
+static int path_offset(const struct fdt_reader *r, const char *path, int len)
 {
     const char *p = path, *end = path + len;
     int node = 0;
 
     if (len < 1 || *path != '/')
-        return fdt_path_offset_namelen(fdt, path, len);
+        return fdt_path_offset_namelen(r->fdt, path, len);
     while (node >= 0) {
         while (p < end && *p == '/')
             p++;
@@ -171,10 +174,10 @@ static int path_offset(const void *fdt, const char *path, int len)
         const char *q = memchr(p, '/', end - p);
         size_t n = (q ? q : end) - p;
         int child;
-        fdt_read_for_each_subnode(child, fdt, node)
+        fdt_read_for_each_subnode(child, r, node)
         {
             int name_len;
-            const char *name = fdt_read_get_name(fdt, child, &name_len);
+            const char *name = fdt_read_get_name(r, child, &name_len);
             if (name && (size_t)name_len >= n && !memcmp(name, p, n) &&
                 (name[n] == '\0' || (name[n] == '@' && !memchr(p, '@', n))))
                 break;
@@ -193,9 +196,9 @@ static bool str_in(const char *s, const char *const *list, u32 n)
     return false;
 }
 
-static bool host_only(const void *fdt, int node)
+static bool host_only(const struct fdt_reader *r, int node)
 {
-    const char *name = fdt_read_get_name(fdt, node, NULL);
+    const char *name = fdt_read_get_name(r, node, NULL);
 
     for (u32 i = 0; name && i < ARRAY_SIZE(host_only_nodes); i++)
         if (fdt_read_name_is(name, host_only_nodes[i]))
@@ -203,33 +206,33 @@ static bool host_only(const void *fdt, int node)
     return false;
 }
 
-static bool prop_string_is(const void *fdt, int node, const char *prop, const char *value)
+static bool prop_string_is(const struct fdt_reader *r, int node, const char *prop,
+                           const char *value)
 {
     int len;
-    const char *v = fdt_read_getprop(fdt, node, prop, &len);
+    const char *v = fdt_read_getprop(r, node, prop, &len);
 
     return v && fdt_stringlist_contains(v, len, value);
 }
 
-static bool is_cpu(const void *fdt, int node)
+static bool is_cpu(const struct fdt_reader *r, int node)
 {
-    return prop_string_is(fdt, node, "device_type", "cpu");
+    return prop_string_is(r, node, "device_type", "cpu");
 }
 
-static bool is_plic(const void *fdt, int node)
+static bool is_plic(const struct fdt_reader *r, int node)
 {
     int len;
-    const char *compatible = fdt_read_getprop(fdt, node, "compatible", &len);
+    const char *compatible = fdt_read_getprop(r, node, "compatible", &len);
 
     return compatible && (fdt_stringlist_contains(compatible, len, "riscv,plic0") ||
                           fdt_stringlist_contains(compatible, len, "sifive,plic-1.0.0"));
 }
 
 /* A node of the host's that the MVM keeps as it is, directly under / or /soc. */
-static bool kept_node(const void *fdt, int node)
+static bool kept_node(const struct fdt_reader *r, int node)
 {
-    return !host_only(fdt, node) && !fdt_read_getprop(fdt, node, "reg", NULL) &&
-           !is_plic(fdt, node);
+    return !host_only(r, node) && !fdt_read_getprop(r, node, "reg", NULL) && !is_plic(r, node);
 }
 
 static int format_name(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -277,15 +280,15 @@ static int empty_property(void *fdt, const char *name)
 static int copy_props(struct build *b, int src, prop_filter keep)
 {
     int offset, next;
-    u32 tag = fdt_read_tag(b->host, src, &offset);
+    u32 tag = fdt_read_tag(&b->host, src, &offset);
 
     if (tag != FDT_BEGIN_NODE)
         return -FDT_ERR_BADOFFSET;
-    for (; (tag = fdt_read_tag(b->host, offset, &next)) == FDT_PROP || tag == FDT_NOP;
+    for (; (tag = fdt_read_tag(&b->host, offset, &next)) == FDT_PROP || tag == FDT_NOP;
          offset = next) {
         const char *name;
         int len;
-        const void *value = tag == FDT_PROP ? fdt_read_prop(b->host, offset, &name, &len) : NULL;
+        const void *value = tag == FDT_PROP ? fdt_read_prop(&b->host, offset, &name, &len) : NULL;
         if (tag == FDT_PROP && !value)
             return len;
         if (!value || (keep && !keep(b, name)))
@@ -305,23 +308,23 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
     do {
         const char *name;
         int err = 0;
-        switch (fdt_read_tag(b->host, offset, &next)) {
+        switch (fdt_read_tag(&b->host, offset, &next)) {
         case FDT_BEGIN_NODE:
             if (++depth == 1 || skip)
                 break;
             if (kind == COPY_PASSTHROUGH && depth > COPY_DEPTH_MAX)
                 return -FDT_ERR_BADSTRUCTURE;
-            if (kind == COPY_KEPT && is_plic(b->host, offset)) {
+            if (kind == COPY_KEPT && is_plic(&b->host, offset)) {
                 skip = depth;
                 break;
             }
-            name = fdt_read_get_name(b->host, offset, NULL);
+            name = fdt_read_get_name(&b->host, offset, NULL);
             err = name ? fdt_begin_node(b->fdt, name) : -FDT_ERR_BADSTRUCTURE;
             break;
         case FDT_PROP:
             if (depth > 1 && !skip) {
                 int len;
-                const void *value = fdt_read_prop(b->host, offset, &name, &len);
+                const void *value = fdt_read_prop(&b->host, offset, &name, &len);
                 err = value ? fdt_property(b->fdt, name, value, len) : len;
             }
             break;
@@ -347,7 +350,7 @@ static int copy_subnodes(struct build *b, int src, enum copy_kind kind)
 /* Writes host node src (kept by the MVM) with its properties and subtree. */
 static int copy_kept(struct build *b, struct added *added, int src)
 {
-    const char *name = fdt_read_get_name(b->host, src, NULL);
+    const char *name = fdt_read_get_name(&b->host, src, NULL);
     int err = name ? begin_node(b, added, name, false) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err)
@@ -362,9 +365,9 @@ static int copy_kept_children(struct build *b, struct added *added, int parent, 
 {
     int node;
 
-    fdt_read_for_each_subnode(node, b->host, parent)
+    fdt_read_for_each_subnode(node, &b->host, parent)
     {
-        if (is_plic(b->host, node) || (keep && !keep(b->host, node)))
+        if (is_plic(&b->host, node) || (keep && !keep(&b->host, node)))
             continue;
         int err = copy_kept(b, added, node);
         if (err)
@@ -389,7 +392,7 @@ static bool isa_ext_visible(const struct vm_fdt_params *p, const char *ext, size
     for (u32 i = 0; i < ARRAY_SIZE(isa_hidden); i++) {
         size_t m = isa_hidden[i].len;
         bool long_enough = isa_hidden[i].prefix ? n >= m : n == m;
-        if (long_enough && !memcmp(ext, isa_hidden[i].name, m))
+        if (long_enough && *ext == *isa_hidden[i].name && !memcmp(ext, isa_hidden[i].name, m))
             return false;
     }
     return true;
@@ -442,7 +445,7 @@ static void filter_isa_list(const struct vm_fdt_params *p, const char *list, siz
 static int put_filtered(struct build *b, int src, const char *name, text_filter filter)
 {
     int len;
-    const char *value = fdt_read_getprop(b->host, src, name, &len);
+    const char *value = fdt_read_getprop(&b->host, src, name, &len);
     struct text measure = {NULL, 0}, out = {NULL, 0};
     void *room;
 
@@ -538,7 +541,7 @@ static int passthrough_ranges(const struct build *b, const struct bus *bus, cons
 static int device_name(const struct build *b, int src, u64 ipa, char *name)
 {
     int len;
-    const char *host_name = fdt_read_get_name(b->host, src, &len);
+    const char *host_name = fdt_read_get_name(&b->host, src, &len);
     const char *at = host_name ? memchr(host_name, '@', len) : NULL;
 
     if (!host_name)
@@ -572,7 +575,7 @@ static bool not_phandle(const struct build *b, const char *name)
 /* The hart's interrupt controller as a child of its cpu, with the host's phandle. */
 static int put_intc(struct build *b, u32 vcpu)
 {
-    const char *name = fdt_read_get_name(b->host, b->intc[vcpu], NULL);
+    const char *name = fdt_read_get_name(&b->host, b->intc[vcpu], NULL);
     bool new_phandle = b->intc_phandle_new[vcpu];
     int err = name ? fdt_begin_node(b->fdt, name) : -FDT_ERR_BADSTRUCTURE;
 
@@ -606,11 +609,11 @@ static int put_cpu(struct build *b, struct added *added, u32 vcpu)
     return err ? err : fdt_end_node(b->fdt);
 }
 
-static bool kept_cpus_child(const void *fdt, int node)
+static bool kept_cpus_child(const struct fdt_reader *r, int node)
 {
-    const char *name = fdt_read_get_name(fdt, node, NULL);
+    const char *name = fdt_read_get_name(r, node, NULL);
 
-    return !is_cpu(fdt, node) && !(name && fdt_read_name_is(name, "cpu-map"));
+    return !is_cpu(r, node) && !(name && fdt_read_name_is(name, "cpu-map"));
 }
 
 /* /cpus: the MVM's keeps the host's properties and its children but cpus and cpu-map. */
@@ -618,7 +621,7 @@ static int put_cpus(struct build *b)
 {
     struct added cpus = {.n = 0};
     bool kept = b->cpus >= 0;
-    const char *name = kept ? fdt_read_get_name(b->host, b->cpus, NULL) : "cpus";
+    const char *name = kept ? fdt_read_get_name(&b->host, b->cpus, NULL) : "cpus";
     int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err && kept) {
@@ -626,7 +629,7 @@ static int put_cpus(struct build *b)
     } else if (!err) {
         int host_cpus = b->host_cpus, len;
         const void *timebase =
-            host_cpus >= 0 ? fdt_read_getprop(b->host, host_cpus, "timebase-frequency", &len)
+            host_cpus >= 0 ? fdt_read_getprop(&b->host, host_cpus, "timebase-frequency", &len)
                            : NULL;
         err = timebase ? fdt_property_u32(b->fdt, "#address-cells", CPU_ADDRESS_CELLS)
                        : (host_cpus < 0 ? host_cpus : -FDT_ERR_NOTFOUND);
@@ -637,7 +640,7 @@ static int put_cpus(struct build *b)
     }
     for (u32 i = 0; !err && i < b->p->nr_vcpus; i++)
         err = put_cpu(b, &cpus, i);
-    if (!err && kept)
+    if (!err && b->cpus_keep)
         err = copy_kept_children(b, &cpus, b->cpus, kept_cpus_child);
     return err ? err : fdt_end_node(b->fdt);
 }
@@ -714,7 +717,7 @@ static int copy_device(struct build *b, struct bus *bus, int src)
     struct reg_range r[REG_ENTRIES_MAX];
     char name[NODE_NAME_MAX];
     int len;
-    const fdt32_t *reg = fdt_read_getprop(b->host, src, "reg", &len);
+    const fdt32_t *reg = fdt_read_getprop(&b->host, src, "reg", &len);
     int n = passthrough_ranges(b, bus, reg, len, r);
     int err = device_name(b, src, r[0].base, name);
 
@@ -724,7 +727,7 @@ static int copy_device(struct build *b, struct bus *bus, int src)
         err = copy_props(b, src, device_prop_copied);
     if (!err)
         err = put_reg(b, bus, r, n);
-    if (!err && fdt_read_getprop(b->host, src, "interrupts", NULL))
+    if (!err && fdt_read_getprop(&b->host, src, "interrupts", NULL))
         err = b->plic ? fdt_property_u32(b->fdt, "interrupt-parent", b->plic_phandle)
                       : -FDT_ERR_BADVALUE;
     if (!err)
@@ -797,7 +800,7 @@ static int put_emu_devices(struct build *b, struct bus *bus)
 static int put_soc(struct build *b)
 {
     bool kept = b->soc.kept >= 0;
-    const char *name = kept ? fdt_read_get_name(b->host, b->soc.kept, NULL) : "soc";
+    const char *name = kept ? fdt_read_get_name(&b->host, b->soc.kept, NULL) : "soc";
     int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err && kept) {
@@ -817,7 +820,7 @@ static int put_soc(struct build *b)
         err = copy_devices(b, &b->soc);
     if (!err && b->plic)
         err = put_plic(b);
-    if (!err && kept)
+    if (!err && b->soc_keeps)
         err = copy_kept_children(b, &b->soc.added, b->soc.kept, kept_node);
     return err ? err : fdt_end_node(b->fdt);
 }
@@ -837,7 +840,7 @@ static int put_chosen(struct build *b)
 {
     const struct vm_fdt_params *p = b->p;
     bool kept = b->chosen >= 0;
-    const char *name = kept ? fdt_read_get_name(b->host, b->chosen, NULL) : "chosen";
+    const char *name = kept ? fdt_read_get_name(&b->host, b->chosen, NULL) : "chosen";
     int err = name ? begin_node(b, &b->root.added, name, !kept) : -FDT_ERR_BADSTRUCTURE;
 
     if (!err && kept)
@@ -850,7 +853,7 @@ static int put_chosen(struct build *b)
         err = fdt_property_u64(b->fdt, "linux,initrd-end", p->initrd_start + p->initrd_size);
     if (!err && b->stdout_path[0])
         err = fdt_property_string(b->fdt, "stdout-path", b->stdout_path);
-    if (!err && kept)
+    if (!err && b->chosen_keeps)
         err = copy_kept_children(b, NULL, b->chosen, NULL);
     return err ? err : fdt_end_node(b->fdt);
 }
@@ -858,13 +861,15 @@ static int put_chosen(struct build *b)
 /* Name of an alias that points at no node, or NULL. */
 static const char *dangling_alias(const void *fdt, int aliases)
 {
+    struct fdt_reader r;
     int prop;
 
+    fdt_read_init(&r, fdt);
     fdt_for_each_property_offset (prop, fdt, aliases) {
         const char *name;
         int len;
         const char *path = fdt_getprop_by_offset(fdt, prop, &name, &len);
-        if (!path || path_offset(fdt, path, strnlen(path, len)) < 0)
+        if (!path || path_offset(&r, path, strnlen(path, len)) < 0)
             return name;
     }
     return NULL;
@@ -873,8 +878,11 @@ static const char *dangling_alias(const void *fdt, int aliases)
 /* Deletes aliases of nodes the finished tree lacks, and /aliases when none is left. */
 static int prune_aliases(void *fdt)
 {
-    int aliases = path_offset(fdt, "/aliases", strlen("/aliases"));
+    struct fdt_reader r;
     const char *name;
+
+    fdt_read_init(&r, fdt);
+    int aliases = path_offset(&r, "/aliases", strlen("/aliases"));
 
     if (aliases < 0)
         return aliases == -FDT_ERR_NOTFOUND ? 0 : aliases;
@@ -889,16 +897,16 @@ static int prune_aliases(void *fdt)
 
 /* ------------------------------------------------------------------ the host's nodes */
 
-static int host_stdout_node(const void *host)
+static int host_stdout_node(const struct fdt_reader *r)
 {
-    int chosen = path_offset(host, "/chosen", strlen("/chosen")), len = 0;
-    const char *path = chosen >= 0 ? fdt_read_getprop(host, chosen, "stdout-path", &len) : NULL;
+    int chosen = path_offset(r, "/chosen", strlen("/chosen")), len = 0;
+    const char *path = chosen >= 0 ? fdt_read_getprop(r, chosen, "stdout-path", &len) : NULL;
 
     if (!path)
         return -FDT_ERR_NOTFOUND;
     const char *options = memchr(path, ':', len);
     int n = options ? (int)(options - path) : (int)strnlen(path, len);
-    return path_offset(host, path, n);
+    return path_offset(r, path, n);
 }
 
 /* The path of the console, passed-through device src of bus at ipa, in the VM's tree. */
@@ -906,7 +914,7 @@ static int set_stdout_path(struct build *b, const struct bus *bus, int src, u64 
 {
     char name[NODE_NAME_MAX];
     bool kept_soc = bus == &b->soc && b->soc.kept >= 0;
-    const char *soc = kept_soc ? fdt_read_get_name(b->host, b->soc.kept, NULL) : "soc";
+    const char *soc = kept_soc ? fdt_read_get_name(&b->host, b->soc.kept, NULL) : "soc";
     int err = soc ? device_name(b, src, ipa, name) : -FDT_ERR_BADSTRUCTURE;
     int n = err ? 0
             : bus == &b->root
@@ -971,7 +979,7 @@ static int scanned_bus_child(struct build *b, struct bus *bus, const struct host
     bool memory =
         n->device_type && fdt_stringlist_contains(n->device_type, n->device_type_len, "memory");
 
-    if (host_only(b->host, n->offset) || plic || memory ||
+    if (host_only(&b->host, n->offset) || plic || memory ||
         !passthrough_ranges(b, bus, n->reg, n->reg_len, r))
         return 0;
     if (bus->nr_pt == PT_DEVICES_MAX)
@@ -995,7 +1003,9 @@ static int scanned_root_child(struct build *b, const struct host_node *n, bool p
     }
     if (b->host_cpus < 0 && fdt_read_name_is(n->name, "cpus"))
         b->host_cpus = n->offset;
-    if (b->p->mode == VM_FDT_FROM_HOST && !host_only(b->host, n->offset) && !n->reg && !plic) {
+    if (fdt_read_name_is(n->name, "aliases"))
+        b->host_aliases = true;
+    if (b->p->mode == VM_FDT_FROM_HOST && !host_only(&b->host, n->offset) && !n->reg && !plic) {
         if (b->cpus < 0 && fdt_read_name_is(n->name, "cpus")) {
             b->cpus = n->offset;
         } else if (b->soc.kept < 0 && fdt_read_name_is(n->name, "soc")) {
@@ -1019,6 +1029,22 @@ static void scanned_cpu(struct build *b, const struct host_node *n)
     for (u32 i = 0; i < b->p->nr_vcpus; i++)
         if (b->cpu[i] < 0 && b->p->vcpu_hart[i] == fdt32_to_cpu(*n->reg))
             b->cpu[i] = n->offset;
+}
+
+/* A child of the host node the MVM's /soc, /cpus or /chosen copies: whether
+ * copy_kept_children() will copy it (put_soc(), put_cpus(), put_chosen()). */
+static void scanned_kept_child(struct build *b, const struct host_node *n, int parent, bool plic)
+{
+    bool cpu = n->device_type && fdt_stringlist_contains(n->device_type, n->device_type_len, "cpu");
+
+    if (plic)
+        return;
+    if (parent == b->soc.kept && !n->reg && !host_only(&b->host, n->offset))
+        b->soc_keeps = true;
+    if (parent == b->cpus && !cpu && !fdt_read_name_is(n->name, "cpu-map"))
+        b->cpus_keep = true;
+    if (parent == b->chosen)
+        b->chosen_keeps = true;
 }
 
 /* The first riscv,cpu-intc child of a vCPU's cpu node is its interrupt controller. */
@@ -1058,6 +1084,7 @@ static int scanned(struct build *b, const struct host_node *n, const int *path)
     case 2:
         return scanned_root_child(b, n, plic0 || sifive);
     case 3:
+        scanned_kept_child(b, n, path[2], plic0 || sifive);
         if (path[2] == b->host_cpus)
             scanned_cpu(b, n);
         return path[2] == b->soc.host ? scanned_bus_child(b, &b->soc, n, plic0 || sifive) : 0;
@@ -1079,7 +1106,7 @@ static int scan_host(struct build *b)
     struct host_node n;
 
     for (;; offset = next) {
-        u32 tag = fdt_read_tag(b->host, offset, &next);
+        u32 tag = fdt_read_tag(&b->host, offset, &next);
         int err = 0, len;
         const char *name;
         const void *value;
@@ -1092,7 +1119,7 @@ static int scan_host(struct build *b)
             memset(&n, 0, sizeof(n));
             n.offset = offset;
             n.depth = ++depth;
-            n.name = fdt_read_get_name(b->host, offset, NULL);
+            n.name = fdt_read_get_name(&b->host, offset, NULL);
             if (!n.name)
                 return -FDT_ERR_BADSTRUCTURE;
             if (depth <= SCAN_DEPTH_MAX)
@@ -1100,7 +1127,7 @@ static int scan_host(struct build *b)
             in_props = true;
             break;
         case FDT_PROP:
-            value = in_props ? fdt_read_prop(b->host, offset, &name, &len) : NULL;
+            value = in_props ? fdt_read_prop(&b->host, offset, &name, &len) : NULL;
             if (in_props && !value)
                 return len;
             if (value)
@@ -1158,7 +1185,7 @@ static int put_kept_root_children(struct build *b)
 {
     int node;
 
-    fdt_read_for_each_subnode(node, b->host, 0)
+    fdt_read_for_each_subnode(node, &b->host, 0)
     {
         int err = 0;
         if (node == b->cpus)
@@ -1167,7 +1194,7 @@ static int put_kept_root_children(struct build *b)
             err = put_soc(b);
         else if (node == b->chosen)
             err = put_chosen(b);
-        else if (kept_node(b->host, node))
+        else if (kept_node(&b->host, node))
             err = copy_kept(b, &b->root.added, node);
         if (err)
             return err;
@@ -1218,11 +1245,11 @@ static int put_root(struct build *b)
 /* The MVM keeps the host's memory reservations. */
 static int copy_reservations(struct build *b)
 {
-    int n = fdt_num_mem_rsv(b->host);
+    int n = fdt_num_mem_rsv(b->host.fdt);
 
     for (int i = 0; i < n; i++) {
         u64 addr, size;
-        int err = fdt_get_mem_rsv(b->host, i, &addr, &size);
+        int err = fdt_get_mem_rsv(b->host.fdt, i, &addr, &size);
         if (!err)
             err = fdt_add_reservemap_entry(b->fdt, addr, size);
         if (err)
@@ -1259,7 +1286,7 @@ static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)
         return err;
     memset(b, 0, sizeof(*b));
     b->p = p;
-    b->host = p->host_fdt;
+    fdt_read_init(&b->host, p->host_fdt);
     b->fdt = buf;
     b->host_cpus = b->cpus = b->chosen = b->soc.kept = b->soc.host = -FDT_ERR_NOTFOUND;
     b->host_plic[0] = b->host_plic[1] = -FDT_ERR_NOTFOUND;
@@ -1276,7 +1303,7 @@ static int init_build(struct build *b, const struct vm_fdt_params *p, void *buf)
         if (emu_compatible(p->emu[i].type) && p->emu[i].irq &&
             (!b->plic || p->emu[i].irq > p->plic_ndev))
             return -FDT_ERR_BADVALUE;
-    b->host_stdout = host_stdout_node(b->host);
+    b->host_stdout = host_stdout_node(&b->host);
     return 0;
 }
 
@@ -1295,7 +1322,7 @@ static int build_tree(struct build *b, u32 size)
         err = put_root(b);
     if (!err)
         err = fdt_finish(b->fdt);
-    if (!err && from_host)
+    if (!err && from_host && b->host_aliases) /* the builder adds no /aliases of its own */
         err = prune_aliases(b->fdt);
     if (!err)
         err = fdt_pack(b->fdt);

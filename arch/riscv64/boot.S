@@ -17,13 +17,21 @@ _start:
     addi    t1, a0, 1
     mul     t0, t0, t1
     add     sp, sp, t0
-    /* clear .bss (the stacks live outside it, see the linker script) */
+    /* clear .bss (the stacks live outside it, see the linker script), 64 bytes at a time:
+     * the linker script aligns its start and end to 64 */
     la      t0, __bss_start
     la      t1, __bss_end
-1:  bgeu    t0, t1, 2f
-    sd      zero, 0(t0)
-    addi    t0, t0, 8
-    j       1b
+    bgeu    t0, t1, 2f
+1:  sd      zero, 0(t0)
+    sd      zero, 8(t0)
+    sd      zero, 16(t0)
+    sd      zero, 24(t0)
+    sd      zero, 32(t0)
+    sd      zero, 40(t0)
+    sd      zero, 48(t0)
+    sd      zero, 56(t0)
+    addi    t0, t0, 64
+    bltu    t0, t1, 1b
 2:  call    boot_main
     j       park
 

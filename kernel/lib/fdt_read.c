@@ -6,10 +6,20 @@
 #define ADDRESS_CELLS_DEFAULT 2 /* the devicetree specification's defaults */
 #define SIZE_CELLS_DEFAULT    1
 
-u32 fdt_read_tag(const void *fdt, int offset, int *next)
+void fdt_read_init(struct fdt_reader *r, const void *fdt)
 {
-    const char *st = (const char *)fdt + fdt_off_dt_struct(fdt);
-    u32 size = fdt_size_dt_struct(fdt), at = (u32)offset + FDT_TAGSIZE, len;
+    r->fdt = fdt;
+    r->st = (const char *)fdt + fdt_off_dt_struct(fdt);
+    r->st_size = fdt_size_dt_struct(fdt);
+    r->strings = (const char *)fdt + fdt_off_dt_strings(fdt);
+    r->strings_size = fdt_size_dt_strings(fdt);
+    r->strings_nul_ended = r->strings_size && r->strings[r->strings_size - 1] == '\0';
+}
+
+u32 fdt_read_tag(const struct fdt_reader *r, int offset, int *next)
+{
+    const char *st = r->st;
+    u32 size = r->st_size, at = (u32)offset + FDT_TAGSIZE, len;
     const char *nul;
 
     *next = -FDT_ERR_BADSTRUCTURE;
@@ -43,31 +53,25 @@ u32 fdt_read_tag(const void *fdt, int offset, int *next)
     return tag;
 }
 
-const char *fdt_read_get_name(const void *fdt, int offset, int *lenp)
+const char *fdt_read_get_name(const struct fdt_reader *r, int offset, int *lenp)
 {
     int next;
-    const char *name = NULL;
-    int len = -FDT_ERR_BADOFFSET;
+    const char *name =
+        fdt_read_tag(r, offset, &next) == FDT_BEGIN_NODE ? r->st + offset + FDT_TAGSIZE : NULL;
 
-    if (fdt_read_tag(fdt, offset, &next) == FDT_BEGIN_NODE) {
-        name = (const char *)fdt + fdt_off_dt_struct(fdt) + offset + FDT_TAGSIZE;
-        len = (int)strlen(name);
-    }
     if (lenp)
-        *lenp = len;
+        *lenp = name ? (int)strlen(name) : -FDT_ERR_BADOFFSET;
     return name;
 }
 
-const void *fdt_read_prop(const void *fdt, int offset, const char **name, int *len)
+const void *fdt_read_prop(const struct fdt_reader *r, int offset, const char **name, int *len)
 {
-    const struct fdt_property *prop =
-        (const void *)((const char *)fdt + fdt_off_dt_struct(fdt) + offset);
-    u32 nameoff = fdt32_ld(&prop->nameoff), strings = fdt_size_dt_strings(fdt);
-    const char *strtab = (const char *)fdt + fdt_off_dt_strings(fdt), *s = strtab + nameoff;
+    const struct fdt_property *prop = (const void *)(r->st + offset);
+    u32 nameoff = fdt32_ld(&prop->nameoff), strings = r->strings_size;
+    const char *s = r->strings + nameoff;
 
     /* A strings block that ends in a NUL holds the end of every name that starts in it. */
-    if (nameoff >= strings ||
-        (strtab[strings - 1] != '\0' && !memchr(s, '\0', strings - nameoff))) {
+    if (nameoff >= strings || (!r->strings_nul_ended && !memchr(s, '\0', strings - nameoff))) {
         *len = -FDT_ERR_BADOFFSET;
         return NULL;
     }
@@ -76,15 +80,15 @@ const void *fdt_read_prop(const void *fdt, int offset, const char **name, int *l
     return prop->data;
 }
 
-const void *fdt_read_getprop(const void *fdt, int node, const char *name, int *lenp)
+const void *fdt_read_getprop(const struct fdt_reader *r, int node, const char *name, int *lenp)
 {
     int offset, next, len = -FDT_ERR_BADOFFSET;
     const void *value = NULL;
 
-    if (fdt_read_tag(fdt, node, &offset) == FDT_BEGIN_NODE)
+    if (fdt_read_tag(r, node, &offset) == FDT_BEGIN_NODE)
         len = -FDT_ERR_NOTFOUND;
     for (; len == -FDT_ERR_NOTFOUND; offset = next) {
-        u32 tag = fdt_read_tag(fdt, offset, &next);
+        u32 tag = fdt_read_tag(r, offset, &next);
         const char *other;
         if (tag == FDT_NOP)
             continue;
@@ -93,7 +97,7 @@ const void *fdt_read_getprop(const void *fdt, int node, const char *name, int *l
                 len = next;
             break;
         }
-        value = fdt_read_prop(fdt, offset, &other, &len);
+        value = fdt_read_prop(r, offset, &other, &len);
         if (value && !strcmp(other, name))
             break;
         value = NULL;
@@ -106,10 +110,10 @@ const void *fdt_read_getprop(const void *fdt, int node, const char *name, int *l
 }
 
 /* From offset in a node's contents: its next subnode, or -FDT_ERR_NOTFOUND at its end. */
-static int subnode_from(const void *fdt, int offset)
+static int subnode_from(const struct fdt_reader *r, int offset)
 {
     for (int next;; offset = next) {
-        u32 tag = fdt_read_tag(fdt, offset, &next);
+        u32 tag = fdt_read_tag(r, offset, &next);
         if (tag == FDT_BEGIN_NODE)
             return offset;
         if (tag == FDT_END_NODE)
@@ -119,20 +123,20 @@ static int subnode_from(const void *fdt, int offset)
     }
 }
 
-int fdt_read_first_subnode(const void *fdt, int node)
+int fdt_read_first_subnode(const struct fdt_reader *r, int node)
 {
     int next;
 
-    return fdt_read_tag(fdt, node, &next) == FDT_BEGIN_NODE ? subnode_from(fdt, next)
-                                                            : -FDT_ERR_BADOFFSET;
+    return fdt_read_tag(r, node, &next) == FDT_BEGIN_NODE ? subnode_from(r, next)
+                                                          : -FDT_ERR_BADOFFSET;
 }
 
-int fdt_read_next_subnode(const void *fdt, int node)
+int fdt_read_next_subnode(const struct fdt_reader *r, int node)
 {
     int offset = node, next, depth = 0;
 
     do {
-        u32 tag = fdt_read_tag(fdt, offset, &next);
+        u32 tag = fdt_read_tag(r, offset, &next);
         if (tag == FDT_BEGIN_NODE)
             depth++;
         else if (tag == FDT_END_NODE)
@@ -141,7 +145,7 @@ int fdt_read_next_subnode(const void *fdt, int node)
             return next < 0 ? next : -FDT_ERR_BADSTRUCTURE;
         offset = next;
     } while (depth > 0);
-    return subnode_from(fdt, offset);
+    return subnode_from(r, offset);
 }
 
 bool fdt_read_name_is(const char *name, const char *base)

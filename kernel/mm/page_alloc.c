@@ -1,4 +1,5 @@
 /* Bitmap page-frame allocator (see page_alloc.h). */
+#include <arch/hooks.h>
 #include <kernel/page_alloc.h>
 #include <kernel/panic.h>
 #include <string.h>
@@ -199,7 +200,7 @@ paddr_t page_alloc_zeroed(u64 nr, u64 align)
     paddr_t pa = page_pool_alloc(&system_pool, nr, align);
 
     if (pa)
-        memset((void *)pa, 0, nr << PAGE_SHIFT);
+        arch_mem_zero((void *)pa, nr << PAGE_SHIFT);
     return pa;
 }
 

@@ -317,6 +317,30 @@ TEST(mvm_without_uart_has_no_stdout_path_nor_dangling_alias)
     EXPECT_TRUE(node(fdt, "/aliases") < 0); /* serial0 was its only alias */
 }
 
+/* Children of the host's /soc, /cpus and /chosen that are no devices, harts or cpu-map are
+ * kept (the scan tells whether there are any; QEMU's tree has none). */
+TEST(mvm_keeps_other_children_of_soc_cpus_and_chosen)
+{
+    u8 *custom = malloc(VM_FDT_MAX_SIZE);
+    struct vm_fdt_params p = mvm_params();
+    static const char *const parents[] = {"/soc", "/cpus", "/chosen"};
+
+    EXPECT_EQ(fdt_open_into(host_fdt(), custom, VM_FDT_MAX_SIZE), 0);
+    for (unsigned i = 0; i < ARRAY_SIZE(parents); i++) {
+        int child = fdt_add_subnode(custom, fdt_path_offset(custom, parents[i]), "extra");
+        EXPECT_EQ(fdt_setprop_string(custom, child, "label", parents[i]), 0);
+    }
+    /* not kept: a host-only node without registers */
+    EXPECT_TRUE(fdt_add_subnode(custom, fdt_path_offset(custom, "/soc"), "clint@0") >= 0);
+    p.host_fdt = custom;
+    const void *fdt = build(&p);
+    EXPECT_STR_EQ(prop_str(fdt, "/soc/extra", "label"), "/soc");
+    EXPECT_STR_EQ(prop_str(fdt, "/cpus/extra", "label"), "/cpus");
+    EXPECT_STR_EQ(prop_str(fdt, "/chosen/extra", "label"), "/chosen");
+    EXPECT_TRUE(node(fdt, "/soc/clint@0") < 0);
+    free(custom);
+}
+
 TEST(passthrough_at_another_address_is_translated)
 {
     static const struct vm_pt_region_config moved[] = {

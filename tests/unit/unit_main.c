@@ -1,10 +1,12 @@
 /* Runner for the host unit tests (see unit_test.h); also the host stand-ins for the
  * few hypervisor services pure code calls (panic, logging, which is recorded). */
 #include "unit_test.h"
+#include <arch/hooks.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_TESTS 512
 
@@ -32,6 +34,12 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     printf("\n");
     unit_current_failed = true;
+}
+
+/* arch_mem_zero() (arch/riscv64/mem.c) on the host. */
+void arch_mem_zero(void *p, u64 size)
+{
+    memset(p, 0, size);
 }
 
 void panic(const char *fmt, ...)

@@ -4,7 +4,9 @@
  * tree: fdt_next_tag() fetches each character of a node name through fdt_offset_ptr(), and
  * fdt_getprop() runs it again for every property before the one asked for.  These read a
  * tree that passed fdt_check_header() with the same offsets, bounds checks and results
- * (errors as FDT_END with a negative *next, or a negative length or offset).
+ * (errors as FDT_END with a negative *next, or a negative length or offset), through a
+ * struct fdt_reader that holds the header's fields (libfdt reads them byte by byte on
+ * every call).
  */
 #ifndef KERNEL_FDT_READ_H
 #define KERNEL_FDT_READ_H
@@ -12,27 +14,39 @@
 #include <kernel/types.h>
 #include <libfdt.h>
 
+/* A tree that passed fdt_check_header(), with its blocks' places read from its header once.
+ * It is valid while the tree does not change. */
+struct fdt_reader {
+    const void *fdt;
+    const char *st;      /* the structure block, st_size bytes */
+    const char *strings; /* the strings block, strings_size bytes */
+    u32 st_size, strings_size;
+    bool strings_nul_ended; /* the strings block ends in a NUL */
+};
+
+void fdt_read_init(struct fdt_reader *r, const void *fdt);
+
 /* fdt_next_tag(): the tag at offset; *next is the offset of the one after it (< 0: error). */
-u32 fdt_read_tag(const void *fdt, int offset, int *next);
+u32 fdt_read_tag(const struct fdt_reader *r, int offset, int *next);
 
 /* fdt_get_name(): the name of the node at offset, and its length in *lenp unless lenp is NULL
  * (NULL and *lenp < 0: no node there). */
-const char *fdt_read_get_name(const void *fdt, int offset, int *lenp);
+const char *fdt_read_get_name(const struct fdt_reader *r, int offset, int *lenp);
 
 /* fdt_getprop_by_offset() of a tag fdt_read_tag() read as FDT_PROP: its value, name and
  * length (NULL and *len < 0: the name is not in the strings block). */
-const void *fdt_read_prop(const void *fdt, int offset, const char **name, int *len);
+const void *fdt_read_prop(const struct fdt_reader *r, int offset, const char **name, int *len);
 
 /* fdt_getprop(). */
-const void *fdt_read_getprop(const void *fdt, int node, const char *name, int *lenp);
+const void *fdt_read_getprop(const struct fdt_reader *r, int node, const char *name, int *lenp);
 
 /* fdt_first_subnode() and fdt_next_subnode(). */
-int fdt_read_first_subnode(const void *fdt, int node);
-int fdt_read_next_subnode(const void *fdt, int node);
+int fdt_read_first_subnode(const struct fdt_reader *r, int node);
+int fdt_read_next_subnode(const struct fdt_reader *r, int node);
 
-#define fdt_read_for_each_subnode(node, fdt, parent)                                               \
-    for ((node) = fdt_read_first_subnode(fdt, parent); (node) >= 0;                                \
-         (node) = fdt_read_next_subnode(fdt, node))
+#define fdt_read_for_each_subnode(node, r, parent)                                                 \
+    for ((node) = fdt_read_first_subnode(r, parent); (node) >= 0;                                  \
+         (node) = fdt_read_next_subnode(r, node))
 
 /* True when a node's name, without its unit address, is base (libfdt's rule for paths). */
 bool fdt_read_name_is(const char *name, const char *base);

@@ -37,7 +37,8 @@ u64 page_pool_free_pages(struct page_pool *pool);
 
 /* The system pool (all RAM the hypervisor does not occupy), set up at boot. */
 extern struct page_pool system_pool;
-/* One zeroed page or run of pages from the system pool; 0 on exhaustion. */
+/* One zeroed page or run of pages from the system pool (cleared with arch_mem_zero()); 0 on
+ * exhaustion. */
 paddr_t page_alloc_zeroed(u64 nr, u64 align);
 void page_free(paddr_t pa, u64 nr);
 

@@ -1,11 +1,13 @@
 /* Failure reporting and host stand-ins for the fuzz targets (see fuzz.h). */
 #include "fuzz.h"
 
+#include <arch/hooks.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define LOG_LINE_MAX 512
 
@@ -25,6 +27,12 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...)
     vreport("", fmt, ap);
     va_end(ap);
     abort();
+}
+
+/* arch_mem_zero() (arch/riscv64/mem.c) on the host. */
+void arch_mem_zero(void *p, u64 size)
+{
+    memset(p, 0, size);
 }
 
 /* A panic reached from fuzzed input is a bug: the hypervisor would die. */
