@@ -158,6 +158,11 @@ static __attribute__((noinline)) struct vcpu *resume_slow(struct pcpu *pcpu)
 
     while (!(next = pick(pcpu))) {
         sched_timer_changed();
+        /* Look again before sleeping: a deadline that passed after pick() looked and
+         * before sched_timer_changed() read the time was left out of the host timer (it
+         * is pending already), and nothing else would wake this hart for it. */
+        if ((next = pick(pcpu)))
+            break;
         arch_idle();
     }
     if (next != pcpu->current) {
