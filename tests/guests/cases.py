@@ -95,6 +95,13 @@ CASES = [
     # VM 1 is refused every management call; VM 0 watches it stop and removes it.
     Case("hc_denied", "tests/guests/configs/two_vms.c", ["hc_observer", "hc_denied"], smp=(2,),
          timeout=20, results=2, expect=[r"^\[vm1\] PASS denied-system-shutdown\r?$"]),
+    # VM 1 floods its virtio-net transmit queue from hart 1 and kicks from hart 0; VM 0,
+    # sharing hart 0, keeps its ticks; the bound (NET_TX_BURST) was hit, the backlog consumed.
+    Case("tx_flood", "tests/guests/configs/tx_flood.c", ["txflood_watch", "txflood_flooder"],
+         smp=(2,), timeout=30, results=2,
+         expect=[r"vm1: net: more than 512 frames in one notification",
+                 r"^\[vm1\] PASS txflood-backlog-consumed\r?$",
+                 r"^PASS txflood-watcher-not-starved\r?$"]),
     # The timer-jitter neighbour with an idle MVM: the baseline of "hostile" (docs/security.md).
     # A fifth hart, idle: with four, QEMU's icount scheduler sometimes leaves hart 0 unrun
     # for ms after its timer fired (docs/security.md, "One QEMU artifact").
