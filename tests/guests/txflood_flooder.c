@@ -15,40 +15,21 @@
  */
 #include "sbi_test.h"
 #include "tx_flood.h"
+#include "virtio_driver.h"
 #include <string.h>
 
-#define REG_STATUS      0x070
-#define REG_DEV_SEL     0x014
-#define REG_DRV_FEAT    0x020
-#define REG_DRV_SEL     0x024
-#define REG_QUEUE_SEL   0x030
-#define REG_QUEUE_NUM   0x038
-#define REG_QUEUE_READY 0x044
-#define REG_NOTIFY      0x050
-#define REG_DESC_LO     0x080
-#define REG_DESC_HI     0x084
-#define REG_AVAIL_LO    0x090
-#define REG_AVAIL_HI    0x094
-#define REG_USED_LO     0x0a0
-#define REG_USED_HI     0x0a4
-#define S_ACK           0x01
-#define S_DRIVER        0x02
-#define S_DRIVER_OK     0x04
-#define S_FEATURES_OK   0x08
-#define S_NEEDS_RESET   0x40
-#define F_VERSION_1     (1U << 0) /* feature word 1; nothing else (no EVENT_IDX) */
-#define TX_QUEUE        1
-#define QUEUE_SIZE      256 /* the device's QueueNumMax */
-#define NET_HDR_BYTES   12
-#define ETH_ZLEN        60
-#define ETH_ALEN        6
-#define FRAME_BYTES     (NET_HDR_BYTES + ETH_ZLEN)
-#define RING_ALIGN      4096
-#define FLOOD_HART      1
-#define NET_TX_BURST    512 /* virtio_net.c */
-#define MIN_BURSTS      4   /* a flood that did not even reach this many bursts proves nothing */
-#define DRAIN_MS        1000
-#define SHIFT_32        32
+#define TX_QUEUE      1
+#define QUEUE_SIZE    256 /* the device's QueueNumMax */
+#define NET_HDR_BYTES 12
+#define ETH_ZLEN      60
+#define ETH_ALEN      6
+#define FRAME_BYTES   (NET_HDR_BYTES + ETH_ZLEN)
+#define RING_ALIGN    4096
+#define FLOOD_HART    1
+#define NET_TX_BURST  512 /* virtio_net.c */
+#define MIN_BURSTS    4   /* a flood that did not even reach this many bursts proves nothing */
+#define DRAIN_MS      1000
+#define SHIFT_32      32
 
 struct desc {
     u64 addr;

@@ -15,6 +15,7 @@
  * anywhere in the window, of any width, must fault exactly where the register map says.
  */
 #include "hostile/attack.h"
+#include "virtio_driver.h"
 
 #define ROUNDS          1000
 #define FUZZ_PER_ROUND  16
@@ -22,38 +23,11 @@
 #define REG_VERSION     0x004
 #define REG_DEVICE_ID   0x008
 #define REG_DEV_FEAT    0x010
-#define REG_DEV_SEL     0x014
-#define REG_DRV_FEAT    0x020
-#define REG_DRV_SEL     0x024
-#define REG_QUEUE_SEL   0x030
-#define REG_QUEUE_MAX   0x034
-#define REG_QUEUE_NUM   0x038
-#define REG_QUEUE_READY 0x044
-#define REG_NOTIFY      0x050
-#define REG_INT_STATUS  0x060
-#define REG_INT_ACK     0x064
-#define REG_STATUS      0x070
-#define REG_DESC_LO     0x080
-#define REG_DESC_HI     0x084
-#define REG_AVAIL_LO    0x090
-#define REG_AVAIL_HI    0x094
-#define REG_USED_LO     0x0a0
-#define REG_USED_HI     0x0a4
-#define REG_CONFIG      0x100
 #define MAGIC           0x74726976 /* "virt" */
 #define VERSION         2
 #define ID_NET          1
 #define ID_CONSOLE      3
 #define NET_CONFIG_SIZE 12
-#define S_ACK           0x01
-#define S_DRIVER        0x02
-#define S_DRIVER_OK     0x04
-#define S_FEATURES_OK   0x08
-#define S_NEEDS_RESET   0x40
-#define INT_USED        0x1
-#define INT_CONFIG      0x2
-#define F_INDIRECT      (1U << 28) /* word 0 */
-#define F_VERSION_1     (1U << 0)  /* word 1 */
 #define D_NEXT          1
 #define D_WRITE         2
 #define D_INDIRECT      4
