@@ -96,15 +96,17 @@ void virtio_emu_request_post_unlock(struct virtio_emu *emu)
     __atomic_store_n(&emu->post_unlock_due, 1, __ATOMIC_RELEASE);
 }
 
-void virtio_emu_resume_at_next_add(struct virtio_emu *emu, u32 q)
+bool virtio_emu_resume_at_next_add(struct virtio_emu *emu, u32 q)
 {
     struct virtqueue *vq;
+    bool left = false;
 
     spin_lock(&emu->lock);
     vq = virtio_dev_queue(&emu->vdev, q);
     if (vq)
-        vq_notify_next_add(vq);
+        left = vq_notify_next_add(vq);
     spin_unlock(&emu->lock);
+    return left;
 }
 
 /* Takes a pending request: the plain load keeps the common write free of an atomic swap. */

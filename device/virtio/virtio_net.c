@@ -201,11 +201,10 @@ static void switch_frame(struct virtio_net *net)
                  net_name(net), net_switch_strerror(err));
 }
 
-/* After NET_TX_BURST frames: the rest waits for the driver's next notification. */
+/* After NET_TX_BURST frames: the rest, if any, waits for the driver's next notification. */
 static void pause_transmit(struct virtio_net *net)
 {
-    virtio_emu_resume_at_next_add(&net->emu, NET_QUEUE_TX);
-    if (!net->tx_paused++)
+    if (virtio_emu_resume_at_next_add(&net->emu, NET_QUEUE_TX) && !net->tx_paused++)
         log_info("vm%u: %s: more than %u frames in one notification: the rest waits for the "
                  "driver's next one (further pauses counted silently)",
                  net->emu.vm_id, net_name(net), NET_TX_BURST);

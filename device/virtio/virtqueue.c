@@ -292,13 +292,14 @@ bool vq_enable_notify(struct virtqueue *vq)
     return load16(&vq->avail->idx) != vq->last_avail;
 }
 
-void vq_notify_next_add(struct virtqueue *vq)
+bool vq_notify_next_add(struct virtqueue *vq)
 {
     if (!vq->ready || vq->error)
-        return;
+        return false;
     if (!(vq->flags & VQ_F_EVENT_IDX)) {
         store16(&vq->used->flags, 0);
-        return;
+        full_fence();
+        return load16(&vq->avail->idx) != vq->last_avail;
     }
     /* A driver that added meanwhile may have read the old avail_event: ask again for its
      * new index.  A well-formed driver only moves avail.idx forward, by at most the queue's
@@ -310,9 +311,10 @@ void vq_notify_next_add(struct virtqueue *vq)
         full_fence();
         u16 now = load16(&vq->avail->idx);
         if (now == idx)
-            return;
+            break;
         idx = now;
     }
+    return idx != vq->last_avail;
 }
 
 /* ---------------------------------------------------------------- copies */

@@ -753,8 +753,8 @@ TEST(vq_notify_next_add_with_backlog)
         set_desc(DESC_GPA, i, BUF_GPA, 4, 0, 0);
         offer(i);
     }
-    EXPECT_EQ(vq_pop(&vq, &chain), 1); /* one taken, two left */
-    vq_notify_next_add(&vq);
+    EXPECT_EQ(vq_pop(&vq, &chain), 1);    /* one taken, two left */
+    EXPECT_TRUE(vq_notify_next_add(&vq)); /* a backlog was left */
     u16 event = get16(avail_event_gpa());
     EXPECT_EQ(event, 3);
     /* the driver's next addition, 3 -> 4, crosses it (the spec's vring_need_event) */
@@ -767,8 +767,11 @@ TEST(vq_notify_next_add_with_backlog)
 
     setup(QSIZE, 0);
     vq_disable_notify(&vq);
-    vq_notify_next_add(&vq);
-    EXPECT_EQ(get16(USED_GPA), 0); /* without EVENT_IDX: notifications on */
+    EXPECT_TRUE(!vq_notify_next_add(&vq)); /* nothing left */
+    EXPECT_EQ(get16(USED_GPA), 0);         /* without EVENT_IDX: notifications on */
+    set_desc(DESC_GPA, 0, BUF_GPA, 4, 0, 0);
+    offer(0);
+    EXPECT_TRUE(vq_notify_next_add(&vq));
     teardown();
 }
 

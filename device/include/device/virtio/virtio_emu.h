@@ -75,8 +75,8 @@ void virtio_emu_request_post_unlock(struct virtio_emu *emu);
 
 /* From a post_unlock hook that stops with buffers of queue q perhaps left (a bounded
  * burst): under the device lock, asks the driver to notify at its next addition
- * (vq_notify_next_add()), at which the hook takes the rest. */
-void virtio_emu_resume_at_next_add(struct virtio_emu *emu, u32 q);
+ * (vq_notify_next_add()), at which the hook takes the rest.  True when buffers were left. */
+bool virtio_emu_resume_at_next_add(struct virtio_emu *emu, u32 q);
 
 /* The device of the VM with id vm_id whose window starts at base, when it is a virtio
  * device of type device_id (VIRTIO_ID_*); else NULL.  Only under virtio_emu_links_lock(). */

@@ -174,8 +174,10 @@ bool vq_enable_notify(struct virtqueue *vq);
 /* For a device that stops with buffers still available, to bound the time a guest can keep
  * a hart in the hypervisor by adding buffers from other harts: asks for a notification at
  * the driver's next addition (EVENT_IDX: avail_event = avail.idx, not the device's own
- * position, which the driver has already passed), at which the device takes the backlog. */
-void vq_notify_next_add(struct virtqueue *vq);
+ * position, which the driver has already passed), at which the device takes the backlog.
+ * True when buffers are waiting (a backlog was left), false when the queue is empty or
+ * unusable. */
+bool vq_notify_next_add(struct virtqueue *vq);
 
 /* Copies between a chain and a host buffer, starting `offset` bytes into the chain's
  * readable (read) or writable (write) bytes; returns the number of bytes copied, which is
